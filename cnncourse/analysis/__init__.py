@@ -1,0 +1,7 @@
+"""Analysis tools: multiply-adds, parameters, shape traces and receptive fields."""
+from .flops import FlopCount, count_flops, count_flops_torch
+from .params import count_params, params_by_module
+from .shapes import LayerShape, format_shape, receptive_field, receptive_field_trace, trace_shapes
+
+__all__ = ["FlopCount", "count_flops", "count_flops_torch", "count_params", "params_by_module",
+           "LayerShape", "format_shape", "receptive_field", "receptive_field_trace", "trace_shapes"]

@@ -1,0 +1,130 @@
+"""Tracing output shapes layer by layer, and receptive fields."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .flops import _example_input, resolve_input_size
+from .params import count_params
+
+
+@dataclass
+class LayerShape:
+    """One row of a shape trace: a module call and the shape (C, H, W) or (features,) it produced."""
+
+    name: str
+    kind: str
+    output_shape: tuple[int, ...]
+    params: int
+
+
+def _shape_of(output) -> tuple[int, ...]:
+    if isinstance(output, torch.Tensor):
+        return tuple(output.shape[1:])
+    if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
+        return tuple(output[0].shape[1:])  # e.g. GoogLeNet's (logits, aux1, aux2)
+    return ()
+
+
+def trace_shapes(model: nn.Module, input_size=None, depth: int = 1) -> list[LayerShape]:
+    """Run one (evaluation-mode) forward pass and record each sub-module's output shape.
+
+    ``depth=1`` lists the model's direct children (``conv1``, ``inception3a``, ``layer1``…),
+    ``depth=2`` goes one level further in. Modules that run several times appear once
+    per call, in call order; modules that do not run (GoogLeNet's auxiliary classifiers at
+    inference) do not appear.
+    """
+    size = resolve_input_size(model, input_size)
+    rows: list[LayerShape] = []
+    handles = []
+    for name, module in model.named_modules():
+        if name and name.count(".") == depth - 1:
+            def hook(mod, inputs, output, name=name):
+                rows.append(LayerShape(name, type(mod).__name__, _shape_of(output), count_params(mod)))
+            handles.append(module.register_forward_hook(hook))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(_example_input(model, size))
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+    return rows
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    """(480, 28, 28) -> '480×28×28', the papers' way of writing sizes."""
+    return "×".join(str(s) for s in shape)
+
+
+# ---------------------------------------------------------------------------------------
+# Receptive fields
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class ReceptiveFieldRow:
+    """After one layer: its kernel and stride, the receptive field size and the jump (input
+    pixels between two neighbouring output units)."""
+
+    name: str
+    kernel: int
+    stride: int
+    receptive_field: int
+    jump: int
+
+
+def _as_kernel_stride(layer):
+    """(kernel, stride, dilation) of a conv/pool module or a (kernel, stride[, dilation]) tuple."""
+    if isinstance(layer, (tuple, list)):
+        if not 2 <= len(layer) <= 3:
+            raise ValueError(f"a layer is given as (kernel, stride) or (kernel, stride, dilation), got {layer!r}")
+        kernel, stride, dilation = (*layer, 1)[:3]
+        return int(kernel), int(stride), int(dilation)
+    if isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+        def first(v):
+            return v[0] if isinstance(v, tuple) else v
+        dilation = first(getattr(layer, "dilation", 1))
+        stride = layer.stride if layer.stride is not None else layer.kernel_size
+        return first(layer.kernel_size), first(stride), dilation
+    return None  # ReLU, BatchNorm, LRN, dropout: they do not widen the field
+
+
+def receptive_field_trace(layers) -> list[ReceptiveFieldRow]:
+    """Receptive field after each layer of a chain.
+
+    ``layers`` is an ``nn.Sequential`` (or any iterable of modules) or a list of
+    (kernel, stride) tuples. The recurrence: r ← r + (k − 1)·d·j and j ← j·s, starting
+    from r = 1, j = 1 on the input.
+    """
+    if isinstance(layers, nn.Module):
+        items = list(layers.named_children()) if len(list(layers.children())) else [("0", layers)]
+    else:
+        items = [(str(i), layer) for i, layer in enumerate(layers)]
+    rf, jump, rows = 1, 1, []
+    for name, layer in items:
+        ks = _as_kernel_stride(layer)
+        if ks is None:
+            if not isinstance(layer, nn.Module):
+                raise ValueError(f"layer {name} must be an nn.Module or a (kernel, stride) tuple, got {layer!r}")
+            continue
+        kernel, stride, dilation = ks
+        rf += (kernel - 1) * dilation * jump
+        jump *= stride
+        rows.append(ReceptiveFieldRow(name, kernel, stride, rf, jump))
+    return rows
+
+
+def receptive_field(layers) -> int:
+    """Receptive field (in input pixels, per side) of the last unit of a chain of layers.
+
+    >>> receptive_field([(3, 1), (3, 1)])   # two stacked 3×3 convolutions see 5×5
+    5
+    >>> receptive_field([(3, 1)] * 3)       # three see 7×7
+    7
+    """
+    rows = receptive_field_trace(layers)
+    return rows[-1].receptive_field if rows else 1

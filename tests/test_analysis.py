@@ -1,0 +1,162 @@
+"""FLOPs, parameters, shape traces and receptive fields, checked against the papers."""
+import logging
+import subprocess
+import sys
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+import cnncourse
+from cnncourse import count_flops, count_params, get_model, receptive_field, trace_shapes
+from cnncourse.analysis import count_flops_torch, params_by_module, receptive_field_trace
+from cnncourse.analysis.paper_checks import (gap_vs_fc, googlenet_table1, resnet_table1, resnet_table6,
+                                             vgg_table2)
+from cnncourse.papers import RESNET_TABLE1_GFLOPS, RESNET_TABLE6, TORCHVISION_RESNET50_GFLOPS
+
+
+@pytest.fixture(scope="module")
+def table1():
+    return {row["depth"]: row for row in resnet_table1()}
+
+
+@pytest.mark.parametrize("depth", [18, 34, 50, 101, 152])
+def test_resnet_table1_flops_within_2_percent(table1, depth):
+    row = table1[depth]
+    assert row["paper_gflops"] == RESNET_TABLE1_GFLOPS[depth]
+    assert abs(row["v1_gflops"] - RESNET_TABLE1_GFLOPS[depth]) / RESNET_TABLE1_GFLOPS[depth] < 0.02
+
+
+def test_resnet50_v15_is_torchvisions_4_1(table1):
+    # moving the stride from the 1×1 to the 3×3 makes the 3×3s run at 2× resolution
+    assert round(table1[50]["v15_gflops"], 1) == TORCHVISION_RESNET50_GFLOPS
+    assert table1[50]["v15_gflops"] - table1[50]["v1_gflops"] > 0.2
+    assert table1[18]["v15_gflops"] == table1[18]["v1_gflops"]  # no bottleneck, no difference
+
+
+def test_count_flops_matches_hand_count_and_torch_counter():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(8),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 5))
+    flops = count_flops(model, (3, 10, 10))
+    assert flops.total == 3 * 8 * 9 * 100 + 8 * 5  # conv + FC multiply-adds only
+    assert count_flops(model, (3, 10, 10), ops="fvcore").total > flops.total  # + BN and pooling
+    assert count_flops_torch(model, (3, 10, 10)) == 2 * flops.total
+
+
+@pytest.mark.parametrize("name", ["resnet18", "googlenet", "alexnet", "lenet5", "resnet20"])
+def test_fvcore_is_half_of_torch_flop_counter(name):
+    model = get_model(name)
+    assert count_flops_torch(model) == 2 * count_flops(model).total
+
+
+def test_count_flops_breakdown_and_modes():
+    model = get_model("googlenet")
+    model.train()
+    flops = count_flops(model)
+    assert model.training  # mode restored
+    assert flops.input_size == (1, 3, 224, 224)
+    assert "aux1" not in flops.by_module or flops.by_module["aux1"] == 0  # off at inference
+    assert flops.by_module["inception3a"] == 128_049_152
+    assert 1.5e9 < flops.total < 1.6e9  # "1.5 billion multiply-adds" (§5)
+    table = flops.table(max_depth=1)
+    assert "inception3a" in table and "#parameters" in table
+
+
+def test_count_flops_is_quiet(capfd, caplog):
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.DEBUG):
+        warnings.simplefilter("always")
+        count_flops(get_model("resnet18"))
+    out, err = capfd.readouterr()
+    assert "Unsupported operator" not in out + err + caplog.text
+    assert not [w for w in caught if "jit" in str(w.message).lower() or "Tracer" in type(w.message).__name__]
+
+
+def test_fvcore_import_warning_does_not_reach_output():
+    code = ("import warnings; warnings.simplefilter('default'); import cnncourse;"
+            "cnncourse.count_flops(cnncourse.get_model('resnet20'))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout == "" and "deprecated" not in proc.stderr and "Unsupported" not in proc.stderr
+
+
+def test_count_flops_input_size_errors():
+    with pytest.raises(ValueError, match="input_size"):
+        count_flops(nn.Linear(3, 3))
+    with pytest.raises(ValueError, match=r"\(C, H, W\)"):
+        count_flops(get_model("resnet18"), (224, 224))
+
+
+def test_count_params_and_by_module():
+    model = get_model("resnet18")
+    assert count_params(model) == 11_689_512
+    parts = params_by_module(model)
+    assert sum(parts.values()) == count_params(model) and parts["fc"] == 513_000
+    frozen = get_model("lenet5_modern")
+    frozen.C1.requires_grad_(False)
+    assert count_params(frozen) == count_params(frozen, trainable_only=False) - 156
+
+
+def test_trace_shapes_inception_concat():
+    rows = trace_shapes(get_model("googlenet"), depth=1)
+    shapes = {r.name: r.output_shape for r in rows}
+    assert shapes["inception3b"] == (480, 28, 28)  # 128 + 192 + 96 + 64
+    assert "aux1" not in shapes  # not run at inference
+    deep = {r.name: r.output_shape for r in trace_shapes(get_model("googlenet"), depth=2)}
+    assert [deep[f"inception3b.branch{i}"][0] for i in (1, 2, 3, 4)] == [128, 192, 96, 64]
+
+
+def test_receptive_field_vgg_argument():
+    assert receptive_field([(3, 1), (3, 1)]) == 5  # two 3×3 see what one 5×5 sees
+    assert receptive_field([(3, 1)] * 3) == 7
+    assert receptive_field([(5, 1)]) == 5 and receptive_field([]) == 1
+    convs = nn.Sequential(nn.Conv2d(1, 1, 3, padding=1), nn.ReLU(), nn.Conv2d(1, 1, 3, padding=1))
+    assert receptive_field(convs) == 5
+    # AlexNet conv1 + pool1: 11 + (3 - 1) * 4 = 19, jump 8
+    rows = receptive_field_trace([(11, 4), (3, 2)])
+    assert (rows[-1].receptive_field, rows[-1].jump) == (19, 8)
+    # the whole of VGG-16's conv part: 212 pixels
+    assert receptive_field(get_model("vgg16").features) == 212
+    with pytest.raises(ValueError, match="kernel, stride"):
+        receptive_field([(3,)])
+
+
+def test_receptive_field_is_what_gradients_see():
+    # empirical check: the gradient of the centre output reaches exactly rf×rf input pixels
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3), nn.AvgPool2d(2), nn.Conv2d(1, 1, 3))
+    x = torch.randn(1, 1, 32, 32, requires_grad=True)
+    out = net(x)
+    out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
+    touched = (x.grad[0, 0] != 0).nonzero()
+    size = (touched.max(0).values - touched.min(0).values + 1).tolist()
+    assert size == [receptive_field(net)] * 2 == [10, 10]  # 3, 5, 6 (pool), 6 + 2·2
+
+
+def test_vgg_table2_and_cifar_table6_rows():
+    for row in vgg_table2():
+        assert round(row["ours_millions"]) == row["paper_millions"]
+    for row in resnet_table6():
+        assert row["ours_millions"] == RESNET_TABLE6[row["depth"]][0]
+        assert row["plain"] in (None, row["ours"])
+
+
+def test_googlenet_table1_report_flags_the_papers_inconsistent_rows():
+    rows = {r["row"]: r for r in googlenet_table1()}
+    assert all(r["ours_shape"] == r["paper_shape"] for r in rows.values())
+    bad_params = {n for n, r in rows.items() if r.get("params_consistent") is False}
+    bad_ops = {n for n, r in rows.items() if r.get("ops_consistent") is False}
+    assert bad_params == {"conv1", "inception4a", "inception4c", "inception4d", "inception4e",
+                          "inception5a", "inception5b"}
+    assert bad_ops == {"conv1", "inception5a"}
+
+
+def test_gap_vs_fc():
+    g = gap_vs_fc()
+    assert g["flattened_features"] == 50_176 == 7 * 7 * 1024
+    assert g["flatten_fc_weights"] == 50_176 * 1024 == 51_380_224 and g["gap_weights"] == 0
+
+
+def test_package_docstring_example():
+    import doctest
+
+    assert doctest.testmod(cnncourse).failed == 0

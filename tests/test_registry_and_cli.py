@@ -1,0 +1,85 @@
+"""The model registry, clear errors for bad input, and the command line."""
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from cnncourse import get_model, list_models
+from cnncourse.cli import main
+from cnncourse.models import model_info
+
+EXPECTED = ["lenet5", "lenet5_modern", "alexnet", "vgg11", "vgg11_lrn", "vgg13", "vgg16_1x1", "vgg16",
+            "vgg19", "googlenet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "plain18",
+            "plain34", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202", "plain20",
+            "plain32", "plain44", "plain56", "plain110"]
+
+
+def test_list_models():
+    assert sorted(list_models()) == sorted(EXPECTED)
+    assert list_models("vgg") == ["vgg11", "vgg11_lrn", "vgg13", "vgg16_1x1", "vgg16", "vgg19"]
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_every_model_takes_num_classes(name):
+    options = {"head": "linear"} if name == "lenet5" else {}
+    with torch.device("meta"):
+        model = get_model(name, num_classes=37, **options)
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    assert last.out_features == 37
+
+
+def test_unknown_model_lists_close_matches():
+    with pytest.raises(ValueError, match=r"unknown model 'resnet51'.*Did you mean.*'resnet50'"):
+        get_model("resnet51")
+    with pytest.raises(ValueError, match="Known models"):
+        get_model("transformer")
+    assert model_info("ResNet-50").name == "resnet50"
+
+
+def test_bad_options_and_num_classes():
+    with pytest.raises(ValueError, match="does not take option.*batchnorm.*accepts.*batch_norm"):
+        get_model("vgg16", batchnorm=True)
+    with pytest.raises(ValueError, match="positive integer"):
+        get_model("resnet18", num_classes=0)
+
+
+@pytest.mark.parametrize("name,shape,message", [
+    ("alexnet", (1, 3, 32, 32), "alexnet expects 3×227×227 images, got 3×32×32"),
+    ("alexnet", (1, 1, 227, 227), "alexnet expects 3×227×227 images, got 1×227×227"),
+    ("lenet5", (1, 1, 28, 28), "lenet5 expects 1×32×32 images, got 1×28×28"),
+    ("vgg16", (1, 3, 16, 16), "vgg16 expects 3×H×W images with H, W ≥ 32, got 3×16×16"),
+    ("googlenet", (1, 3, 32, 32), "googlenet expects 3×224×224"),
+    ("resnet20", (1, 1, 32, 32), "resnet20 expects 3×"),
+    ("alexnet", (3, 227, 227), "4-D batch"),
+])
+def test_bad_input_gets_a_clear_error(name, shape, message):
+    model = get_model(name)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        model(torch.zeros(shape))
+
+
+def test_cli_list_and_summary(capsys):
+    assert main(["list", "--family", "resnet_cifar"]) == 0
+    out = capsys.readouterr().out
+    assert "resnet1202" in out and "19,421,274" in out
+    assert main(["summary", "resnet50", "-o", "variant=v1.5"]) == 0
+    out = capsys.readouterr().out
+    assert "2048×7×7" in out and "25,557,032 parameters" in out and "(4.089 G" in out
+    assert main(["summary", "lenet5", "--depth", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "C3" in out and "1,516" in out and "16×10×10" in out
+
+
+def test_cli_errors_are_messages(capsys):
+    assert main(["summary", "resnet51"]) == 2
+    assert "Did you mean" in capsys.readouterr().err
+    assert main(["summary", "alexnet", "--input-size", "3", "32", "32"]) == 2
+    assert "alexnet expects 3×227×227 images, got 3×32×32" in capsys.readouterr().err
+
+
+def test_python_m_cnncourse_flops_prints_the_tables():
+    proc = subprocess.run([sys.executable, "-m", "cnncourse", "flops", "--table", "resnet"],
+                          capture_output=True, text=True, check=True)
+    assert "He et al. 2015, Table 1" in proc.stdout and "11.3" in proc.stdout
+    assert proc.stderr == ""
