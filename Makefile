@@ -16,12 +16,16 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -c "import torch, torchvision, fvcore, jupyter_book, cnncourse"
 	touch $(STAMP)
 
+# A clean build each time: Sphinx's cached environment goes stale when _toc.yml changes, and
+# the notebooks are not executed (their stored outputs are shown), so it takes a minute.
 book: $(STAMP)
+	rm -rf _build
 	$(BIN)/jupyter-book build . --path-output . --warningiserror --nitpick --keep-going
 	@echo "Book built: _build/html/index.html"
 
+# Unit tests and the strict nbval re-run of every notebook, in one pytest session.
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests book --nbval
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/models.py

@@ -126,8 +126,8 @@ class BasicBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(planes)
         self.conv2 = conv3x3(planes, out_ch)
         self.bn2 = nn.BatchNorm2d(out_ch)
-        # not in-place, so a forward hook on a BN layer sees its real output, not its ReLU'd one
-        self.relu = nn.ReLU()
+        # in place, as in torchvision: saves a tensor per activation (hooks that keep BN outputs must clone)
+        self.relu = nn.ReLU(inplace=True)
         self.downsample = make_shortcut(in_ch, out_ch, stride, shortcut)
 
     def forward(self, x):
@@ -163,7 +163,7 @@ class Bottleneck(nn.Module):
         self.bn2 = nn.BatchNorm2d(planes)
         self.conv3 = conv1x1(planes, out_ch)
         self.bn3 = nn.BatchNorm2d(out_ch)
-        self.relu = nn.ReLU()
+        self.relu = nn.ReLU(inplace=True)
         self.downsample = make_shortcut(in_ch, out_ch, stride, shortcut)
 
     def forward(self, x):
@@ -187,7 +187,7 @@ class PlainBasicBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(planes)
         self.conv2 = conv3x3(planes, planes)
         self.bn2 = nn.BatchNorm2d(planes)
-        self.relu = nn.ReLU()
+        self.relu = nn.ReLU(inplace=True)
 
     def forward(self, x):
         out = self.relu(self.bn1(self.conv1(x)))
@@ -245,7 +245,7 @@ class ResNet(nn.Module):
         # cheaply, before the expensive stages start
         self.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
-        self.relu = nn.ReLU()
+        self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
 
         # conv2_x .. conv5_x. The first stage keeps the resolution (the max pool already

@@ -56,7 +56,7 @@ class CifarResNet(nn.Module):
 
         self.conv1 = conv3x3(in_channels, STAGE_WIDTHS[0])
         self.bn1 = nn.BatchNorm2d(STAGE_WIDTHS[0])
-        self.relu = nn.ReLU()
+        self.relu = nn.ReLU(inplace=True)
 
         in_ch = STAGE_WIDTHS[0]
         stages = []
