@@ -144,7 +144,7 @@ def test_vgg_shapes_at_224():
 
 
 # ---------------------------------------------------------------- all three
-@pytest.mark.parametrize("name", ["lenet5", "lenet5_modern", "alexnet", "vgg11", "vgg11_lrn", "vgg16_1x1"])
+@pytest.mark.parametrize("name", ["lenet5", "lenet5_modern", "alexnet", "vgg11", "vgg11_lrn", "vgg13", "vgg16_1x1", "vgg16", "vgg19"])
 def test_forward_backward_native_size(name):
     from cnncourse.models import model_info
 

@@ -1,0 +1,90 @@
+"""The book builds strictly and every page carries what it should.
+
+The build itself runs once per session in the ``built_book`` fixture (tests/conftest.py):
+``jupyter-book build --warningiserror --nitpick --keep-going`` into a temporary folder.
+"""
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pytest
+
+from conftest import numbered_toc_files, toc_files
+
+# Distinctive strings each page must contain in its article body (matched case-insensitively,
+# after the HTML tags are stripped).  Keep to what the chapter briefs guarantee; when a chapter
+# changes, update its list here.
+KEY_CONTENT = {
+    "book/intro": ["Colab", "GoogleNet 주석 달기", "ResNet 논문 review", "H(x) - x"],
+    "book/review": ["LeNet", "AlexNet", "VGG", "227"],
+    "book/googlenet": ["Inception", "보조 분류기", "480"],
+    "book/resnet": ["잔차", "H(x)", "bottleneck"],
+    "book/summary": ["정리"],
+    "book/glossary": ["보조 분류기"],
+    "book/references": ["Deep Residual Learning"],
+}
+
+
+def article_text(path) -> str:
+    """The visible text of a page's article (without the sidebar, header and scripts)."""
+    page = path.read_text(encoding="utf-8")
+    match = re.search(r"<article[^>]*>(.*)</article>", page, flags=re.S)
+    assert match, f"{path} has no <article>"
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", match.group(1), flags=re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def test_build_log_has_no_warning(built_book):
+    lines = [line for line in built_book.log.splitlines() if "WARNING" in line]
+    assert not lines, "the book build warned:\n" + "\n".join(lines[:30])
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_every_toc_file_has_a_page(built_book, doc):
+    page = built_book.page(doc)
+    assert page.exists(), f"{doc} is in _toc.yml but {page.name} was not built"
+    assert article_text(page).strip(), f"{page} has an empty article"
+
+
+def test_index_redirects_to_the_introduction(built_book):
+    assert "book/intro.html" in (built_book.html / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("doc", sorted(KEY_CONTENT))
+def test_page_key_content(built_book, doc):
+    text = article_text(built_book.page(doc)).casefold()
+    missing = [s for s in KEY_CONTENT[doc] if s.casefold() not in text]
+    assert not missing, f"{doc}.html lacks {missing}"
+
+
+@pytest.mark.parametrize("doc", ["book/googlenet", "book/resnet"])
+def test_notebook_pages_have_a_colab_launch_button(built_book, doc):
+    page = built_book.page(doc).read_text(encoding="utf-8")
+    link = f"https://colab.research.google.com/github/cnncourse/cnncourse/blob/main/{doc}.ipynb"
+    assert link in page, f"{doc}.html has no Colab launch link {link}"
+
+
+def test_search_index_knows_bottleneck(built_book):
+    index = (built_book.html / "searchindex.js").read_text(encoding="utf-8")
+    assert '"bottleneck"' in index
+
+
+def test_chapters_are_numbered(built_book):
+    """The parts marked ``numbered: true`` in _toc.yml number their chapters 1, 2, 3, ...
+
+    (Jupyter Book continues the numbering from one numbered part to the next.)
+    """
+    numbers = []
+    for doc in numbered_toc_files():
+        page = built_book.page(doc).read_text(encoding="utf-8")
+        number = re.search(r'<h1[^>]*>\s*<span class="section-number">(\d+)\.\s*</span>', page)
+        assert number, f"{doc}.html's title is not numbered"
+        numbers.append(int(number.group(1)))
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_intro_exercise_has_a_hidden_solution(built_book):
+    page = built_book.page("book/intro").read_text(encoding="utf-8")
+    assert 'id="ex-intro-1"' in page
+    assert re.search(r'class="[^"]*solution[^"]*dropdown|class="[^"]*dropdown[^"]*solution', page)
