@@ -37,7 +37,7 @@ GOOGLENET_TABLE1 = {
     "avgpool": ((1024, 1, 1), None, None),
     "fc": ((1000,), 1000, 1),
 }
-GOOGLENET_MULTIPLY_ADDS = 1.5e9  # §5: "1.5 billion multiply-adds at inference time"
+GOOGLENET_MULTIPLY_ADDS = 1.5e9  # §1 (Introduction): "a computational budget of 1.5 billion multiply-adds at inference time"
 
 # ILSVRC classification, top-5 error (%): GoogLeNet paper Table 2, and ResNet's 2015 entry
 # (He et al. 2015, Table 5: ensemble, test set).
@@ -67,6 +67,7 @@ RESNET_TABLE3 = {  # He et al. 2015, Table 3: top-1 / top-5 error %, 10-crop, Im
     "ResNet-152": (21.43, 5.71),
 }
 RESNET_ENSEMBLE_TOP5 = 3.57  # Table 5, ILSVRC 2015 test set
+VGG19_GFLOPS = 19.6  # He et al. 2015, §3.3: "the VGG-19 model (19.6 billion FLOPs)"
 
 RESNET_TABLE6 = {  # He et al. 2015, Table 6: CIFAR-10, (params in millions as printed, test error %)
     20: (0.27, 8.75), 32: (0.46, 7.51), 44: (0.66, 7.17), 56: (0.85, 6.97),

@@ -58,7 +58,7 @@ def test_count_flops_breakdown_and_modes():
     assert flops.input_size == (1, 3, 224, 224)
     assert "aux1" not in flops.by_module or flops.by_module["aux1"] == 0  # off at inference
     assert flops.by_module["inception3a"] == 128_049_152
-    assert 1.5e9 < flops.total < 1.6e9  # "1.5 billion multiply-adds" (§5)
+    assert 1.5e9 < flops.total < 1.6e9  # "1.5 billion multiply-adds" (§1, Introduction)
     table = flops.table(max_depth=1)
     assert "inception3a" in table and "#parameters" in table
 

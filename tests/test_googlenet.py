@@ -198,7 +198,7 @@ def test_table1_costs_against_paper(costs):
 # ---------------------------------------------------------------- 4. total multiply-adds
 
 def test_total_multiply_adds(model, costs):
-    # §5: "1.5 billion multiply-adds at inference time". Ours: 1,582,671,872 (the paper's own
+    # §1 (Introduction): "1.5 billion multiply-adds at inference time". Ours: 1,582,671,872 (the paper's own
     # ops column sums to 1,502M; most of the gap is conv1's 118M vs the printed 34M).
     total = sum(ops for _, ops in costs.values())
     assert total == 1_582_671_872
