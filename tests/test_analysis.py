@@ -160,3 +160,10 @@ def test_package_docstring_example():
     import doctest
 
     assert doctest.testmod(cnncourse).failed == 0
+
+
+def test_vgg19_flops_match_the_resnet_papers_figure():
+    from cnncourse.papers import VGG19_GFLOPS
+
+    # He et al. 2015 §3.3 sets ResNet-34's 3.6 G against VGG-19's 19.6 G (18% of it)
+    assert round(count_flops(get_model("vgg19")).giga, 1) == VGG19_GFLOPS
