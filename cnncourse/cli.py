@@ -1,4 +1,9 @@
-"""Command line: ``python -m cnncourse list | summary MODEL | flops``."""
+"""Command line: ``python -m cnncourse list | summary MODEL | flops | train``.
+
+    python -m cnncourse train --model resnet20 --data digits --epochs 2 --checkpoint resnet20.pt
+    python -m cnncourse train --model resnet20 --data digits --epochs 3 --checkpoint resnet20.pt --resume
+    torchrun --standalone --nproc-per-node 2 -m cnncourse train --model resnet56 --data cifar10 ...
+"""
 from __future__ import annotations
 
 import argparse
@@ -56,6 +61,55 @@ def _cmd_flops(args) -> int:
     return 0
 
 
+def _cmd_train(args) -> int:
+    import os
+
+    from .train import CheckpointError, TrainingDiverged, train
+
+    if args.resume not in (True, False, "auto"):
+        print(f"error: --resume takes no value or 'auto', got {args.resume!r}", file=sys.stderr)
+        return 2
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    device = args.device
+    if world > 1:  # started by torchrun: one process per GPU (NCCL) or per CPU process (Gloo)
+        import torch.distributed as dist
+
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        use_cuda = device == "cuda" or (device is None and torch.cuda.is_available())
+        if use_cuda:
+            torch.cuda.set_device(local_rank)
+            device = f"cuda:{local_rank}"
+        else:
+            device = "cpu"
+        dist.init_process_group("nccl" if use_cuda else "gloo")
+    try:
+        run = train(args.model, args.data, device=device, root=args.root, download=not args.no_download,
+                    seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                    schedule=args.schedule, warmup_steps=args.warmup_steps, augment=not args.no_augment,
+                    amp="off" if args.no_amp else "auto", compile=args.compile,
+                    checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
+                    resume=args.resume, progress=not args.no_progress and sys.stderr.isatty())
+    except (TrainingDiverged, CheckpointError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if world > 1:
+            import torch.distributed as dist
+
+            if dist.is_initialized():
+                dist.destroy_process_group()
+    h = run.history
+    if h.epoch:
+        print(f"final: train error {h.train_error[-1]:.2f}%, test error {h.test_error[-1]:.2f}% after "
+              f"{h.epoch[-1]} epochs ({run.steps:,} iterations)")
+    if args.results and h.epoch and int(os.environ.get("RANK", "0")) == 0:
+        from .train import append_result
+
+        append_result(args.results, args.model, args.data, run, seed=args.seed)
+        print(f"results appended to {args.results}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cnncourse",
                                      description="The classic CNNs as their papers built them.")
@@ -74,6 +128,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--table", default="all",
                    choices=["all", "lenet", "alexnet", "vgg", "googlenet", "resnet", "cifar", "gap"])
     p.set_defaults(func=_cmd_flops)
+    p = sub.add_parser("train", help="train a model (the ResNet paper's CIFAR recipe), resumable",
+                       description="Train with SGD (momentum 0.9, weight decay 1e-4) and the ResNet paper's "
+                                   "CIFAR schedule. Under torchrun, one process per GPU (DDP); --batch-size "
+                                   "is then the global batch, split evenly across the processes.")
+    p.add_argument("--model", required=True, help="a model name, e.g. resnet20, plain56, lenet5")
+    p.add_argument("--data", required=True, choices=["cifar10", "digits"],
+                   help="cifar10 (downloaded by torchvision) or digits (scikit-learn, no download)")
+    p.add_argument("--epochs", type=int, help="epochs to train (default: the paper's 64k iterations)")
+    p.add_argument("--checkpoint", help="checkpoint file, written after every epoch (atomically)")
+    p.add_argument("--checkpoint-every", type=int, default=1, metavar="N", help="epochs between checkpoints")
+    p.add_argument("--resume", nargs="?", const=True, default=False, metavar="auto",
+                   help="continue from --checkpoint (an error if it is missing); '--resume auto' "
+                        "continues if it exists and starts afresh otherwise")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda if a GPU is present, else cpu")
+    p.add_argument("--batch-size", type=int, default=128, help="(global) batch size, default 128 as in the paper")
+    p.add_argument("--lr", type=float, default=0.1, help="initial learning rate (default 0.1)")
+    p.add_argument("--schedule", choices=["paper", "cosine", "constant"], default="paper",
+                   help="paper: ÷10 at 50%% and 75%% of the iterations (32k, 48k of 64k); cosine")
+    p.add_argument("--warmup-steps", type=int, default=0,
+                   help="iterations at lr 0.01 first (ResNet-110 in the paper: about 400)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--root", default="data", help="folder for CIFAR-10's files (default ./data)")
+    p.add_argument("--no-download", action="store_true", help="never download; use the files under --root")
+    p.add_argument("--no-augment", action="store_true", help="no padding/crop/flip augmentation")
+    p.add_argument("--no-amp", action="store_true", help="float32 on the GPU too (no mixed precision)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--results", help="append the run's final errors, GPU name and timing to this JSON file")
+    p.set_defaults(func=_cmd_train)
     return parser
 
 

@@ -1,0 +1,338 @@
+"""Data sets held on the training device, with the ResNet paper's augmentation run batched there.
+
+Two data sets, always chosen explicitly (nothing falls back from one to the other):
+
+* :func:`cifar10` — CIFAR-10 through ``torchvision.datasets.CIFAR10`` (downloaded on first
+  use, e.g. on Colab). If the files are missing and cannot be downloaded, the error says so
+  and how to fix it.
+* :func:`digits` — scikit-learn's 8×8 handwritten digits (they ship with scikit-learn, so no
+  download), resized to 32×32. For CPU runs, tests and CI.
+
+A split is an :class:`ImageSet`: every image as one ``uint8`` tensor ``N×C×H×W`` plus the
+labels, on the device. :class:`DeviceLoader` cuts it into batches: the order is a seeded
+permutation drawn on the device, and the augmentation of He et al. 2015, §4.2 ("4 pixels are
+padded on each side, and a 32×32 crop is randomly sampled from the padded image or its
+horizontal flip") is one gather over the whole batch, followed by the normalization. There is
+no per-image Python and no DataLoader worker in the hot path, which matters on Colab's two CPU
+cores: the GPU never waits for the CPU to decode and crop images.
+
+Channels: the digits are grey, so their :class:`ImageSet` has one channel and the models are
+built with ``in_channels=1`` (every model in :mod:`cnncourse.models` takes ``in_channels``);
+the images are not replicated to three channels.
+
+Normalization: per-channel mean and standard deviation of the *training* split (for CIFAR-10
+the well-known values, checked against the data in :func:`channel_stats`); the paper subtracts
+the per-pixel mean instead, a difference that does not matter for these experiments.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+# Per-channel mean and std of CIFAR-10's 50,000 training images (pixel values scaled to [0, 1]).
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
+                   "dog", "frog", "horse", "ship", "truck")
+
+DATASETS = ("cifar10", "digits")
+
+
+class DatasetUnavailable(RuntimeError):
+    """The data set's files are not there and could not be downloaded."""
+
+
+@dataclass
+class ImageSet:
+    """One split of a data set, held as tensors on one device.
+
+    ``images`` is ``uint8`` ``N×C×H×W``, ``labels`` ``int64`` ``N``; ``mean`` and ``std``
+    (length C, in [0, 1] units) are the training split's, used by :meth:`normalize`.
+    ``flip`` says whether horizontal flips are a valid augmentation (yes for photos,
+    no for digits).
+    """
+
+    name: str
+    train: bool
+    images: torch.Tensor
+    labels: torch.Tensor
+    mean: tuple
+    std: tuple
+    classes: tuple
+    flip: bool = True
+    _norm: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.images.dtype != torch.uint8 or self.images.dim() != 4:
+            raise ValueError(f"images must be a uint8 N×C×H×W tensor, got {self.images.dtype} "
+                             f"{tuple(self.images.shape)}")
+        if self.labels.shape != self.images.shape[:1]:
+            raise ValueError("one label per image is needed")
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def __repr__(self) -> str:
+        c, h, w = self.images.shape[1:]
+        return (f"ImageSet({self.name!r}, {'train' if self.train else 'test'}, {len(self)} images "
+                f"{c}×{h}×{w} uint8 on {self.device})")
+
+    @property
+    def device(self) -> torch.device:
+        return self.images.device
+
+    @property
+    def channels(self) -> int:
+        return self.images.shape[1]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def to(self, device) -> "ImageSet":
+        device = torch.device(device)
+        return ImageSet(self.name, self.train, self.images.to(device), self.labels.to(device),
+                        self.mean, self.std, self.classes, self.flip)
+
+    def normalize(self, x: torch.Tensor) -> torch.Tensor:
+        """uint8 batch → float32 batch with this data set's per-channel mean and std removed."""
+        key = x.device
+        if key not in self._norm:  # scale and shift folded into one multiply-add
+            mean = torch.tensor(self.mean, dtype=torch.float32, device=x.device).view(1, -1, 1, 1)
+            std = torch.tensor(self.std, dtype=torch.float32, device=x.device).view(1, -1, 1, 1)
+            self._norm[key] = (1.0 / (255.0 * std), -mean / std)
+        scale, shift = self._norm[key]
+        return torch.addcmul(shift, x.float(), scale)
+
+
+def channel_stats(images: torch.Tensor) -> tuple[tuple, tuple]:
+    """Per-channel mean and std of a uint8 ``N×C×H×W`` tensor, in [0, 1] units."""
+    x = images.float().div_(255).transpose(0, 1).reshape(images.shape[1], -1)
+    return (tuple(round(v, 4) for v in x.mean(1).tolist()),
+            tuple(round(v, 4) for v in x.std(1).tolist()))
+
+
+# -----------------------------------------------------------------------------
+# CIFAR-10
+
+def _missing_message(root: Path, reason: str) -> str:
+    return (f"CIFAR-10 is not available: {reason}. Fix it in one of two ways: "
+            f"(1) run where the internet can be reached (e.g. Colab) with download=True, and "
+            f"torchvision downloads the 163 MB archive into {root}/; or (2) pass root= a folder "
+            f"that already holds torchvision's 'cifar-10-batches-py' directory (copy it there, "
+            f"e.g. from a mounted Google Drive). For a run without CIFAR-10 use the 'digits' data "
+            f"set instead (cnncourse.data.digits(), or --data digits).")
+
+
+def cifar10(root="data", train: bool = True, device=None, download: bool = True) -> ImageSet:
+    """CIFAR-10's training (50,000) or test (10,000) split as uint8 tensors on ``device``.
+
+    The files come from ``torchvision.datasets.CIFAR10(root, download=download)``. If they are
+    missing and the download is off or fails (no network), a :class:`DatasetUnavailable` error
+    says so and how to fix it.
+    """
+    import urllib.error
+
+    from torchvision.datasets import CIFAR10
+
+    from .utils import pick_device
+
+    root = Path(root).expanduser()
+    device = pick_device(device)
+    try:
+        ds = CIFAR10(str(root), train=train, download=download)
+    except (urllib.error.URLError, OSError, ConnectionError, TimeoutError) as exc:
+        raise DatasetUnavailable(_missing_message(root, f"the download failed ({exc})")) from exc
+    except RuntimeError as exc:  # torchvision: "Dataset not found or corrupted. You can use download=True ..."
+        if download:
+            raise DatasetUnavailable(_missing_message(root, f"torchvision could not use the files ({exc})")) from exc
+        raise DatasetUnavailable(_missing_message(
+            root, f"no CIFAR-10 files under {root} and download=False")) from exc
+    images = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()  # N×32×32×3 → N×3×32×32
+    labels = torch.tensor(ds.targets, dtype=torch.int64)
+    return ImageSet("cifar10", train, images.to(device), labels.to(device),
+                    CIFAR10_MEAN, CIFAR10_STD, CIFAR10_CLASSES, flip=True)
+
+
+# -----------------------------------------------------------------------------
+# scikit-learn digits
+
+DIGITS_TEST_FRACTION = 0.2
+DIGITS_SPLIT_SEED = 0
+
+
+def _digits_tensors(size: int):
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as exc:
+        raise ImportError("the digits data set comes with scikit-learn: pip install scikit-learn "
+                          "(or pip install 'cnncourse[data]'); Colab has it already") from exc
+
+    d = load_digits()
+    x = torch.from_numpy(d.images).float().unsqueeze(1)  # 1797×1×8×8, values 0..16
+    if size != 8:  # one batched bilinear resize of all 1797 images
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    images = (x * (255.0 / 16.0)).round_().clamp_(0, 255).to(torch.uint8)
+    return images, torch.from_numpy(d.target).long()
+
+
+def digits_split(labels: torch.Tensor, test_fraction: float = DIGITS_TEST_FRACTION,
+                 seed: int = DIGITS_SPLIT_SEED):
+    """The fixed train/test split of the digits: stratified by class, seeded; returns index tensors."""
+    from sklearn.model_selection import train_test_split
+
+    idx = torch.arange(len(labels))
+    train_idx, test_idx = train_test_split(idx.numpy(), test_size=test_fraction, random_state=seed,
+                                           stratify=labels.numpy())
+    return torch.from_numpy(train_idx).sort().values, torch.from_numpy(test_idx).sort().values
+
+
+def digits(train: bool = True, device=None, size: int = 32, test_fraction: float = DIGITS_TEST_FRACTION,
+           seed: int = DIGITS_SPLIT_SEED) -> ImageSet:
+    """scikit-learn's 1,797 handwritten digits, resized (bilinear) from 8×8 to ``size``×``size``.
+
+    A fixed, stratified split (``test_fraction`` 0.2, ``seed`` 0): 1,437 training and 360 test
+    images. One channel (build models with ``in_channels=1``); mean and std are the training
+    split's. Horizontal flips are not used for digits (a mirrored 2 is not a 2).
+    """
+    from .utils import pick_device
+
+    device = pick_device(device)
+    images, labels = _digits_tensors(size)
+    train_idx, test_idx = digits_split(labels, test_fraction, seed)
+    mean, std = channel_stats(images[train_idx])
+    idx = train_idx if train else test_idx
+    return ImageSet("digits", train, images[idx].to(device), labels[idx].to(device), mean, std,
+                    tuple(str(i) for i in range(10)), flip=False)
+
+
+def load(name: str, train: bool = True, device=None, root="data", download: bool = True) -> ImageSet:
+    """A data set by name: ``"cifar10"`` or ``"digits"``. An unknown name is an error."""
+    if name == "cifar10":
+        return cifar10(root, train=train, device=device, download=download)
+    if name == "digits":
+        return digits(train=train, device=device)
+    raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+# -----------------------------------------------------------------------------
+# Augmentation and batches, on the device
+
+def random_crop_flip(images: torch.Tensor, padding: int = 4, flip: bool = True,
+                     generator: torch.Generator | None = None, offsets=None, flips=None) -> torch.Tensor:
+    """The paper's augmentation for a whole batch at once, as one gather.
+
+    Each image is zero-padded by ``padding`` pixels on every side, an H×W window is cut at a
+    random offset (0 … 2·padding in each direction) and, with probability ½ (``flip``), mirrored.
+    ``offsets`` (N×2, row and column) and ``flips`` (N, bool) may be given instead of drawn.
+    Works on any dtype; keeps uint8 as uint8.
+    """
+    n, c, h, w = images.shape
+    dev = images.device
+    if offsets is None:
+        offsets = torch.randint(0, 2 * padding + 1, (n, 2), device=dev, generator=generator)
+    if flips is None:
+        flips = (torch.rand(n, device=dev, generator=generator) < 0.5) if flip else \
+            torch.zeros(n, dtype=torch.bool, device=dev)
+    padded = F.pad(images, (padding, padding, padding, padding))
+    ar_h = torch.arange(h, device=dev)
+    ar_w = torch.arange(w, device=dev)
+    rows = offsets[:, :1] + ar_h  # N×H
+    cols = offsets[:, 1:] + torch.where(flips[:, None], (w - 1) - ar_w, ar_w)  # N×W, reversed when flipped
+    # Gather rows then columns: two index_selects along flattened dims, no Python loop over images.
+    hp, wp = h + 2 * padding, w + 2 * padding
+    flat = padded.reshape(n, c, hp * wp)
+    index = (rows[:, :, None] * wp + cols[:, None, :]).reshape(n, 1, h * w).expand(n, c, h * w)
+    return torch.gather(flat, 2, index).reshape(n, c, h, w)
+
+
+def _mix_seed(*values: int) -> int:
+    """A 63-bit seed from a few integers (seed, epoch, purpose), the same on every machine."""
+    s = 0x9E3779B97F4A7C15
+    for v in values:
+        s = (s ^ (int(v) & 0xFFFFFFFFFFFFFFFF)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
+        s ^= s >> 31
+    return s & 0x7FFFFFFFFFFFFFFF
+
+
+class DeviceLoader:
+    """Batches of an :class:`ImageSet`, made on its device.
+
+    Iterating yields ``(x, y)``: ``x`` float32 normalized ``B×C×H×W`` and ``y`` int64, both on
+    the data set's device. With ``shuffle`` the order of epoch ``e`` is the permutation drawn
+    by a generator seeded from ``(seed, e)``, and so are the crops and flips; an epoch is
+    therefore a pure function of (seed, epoch), which makes resuming from a checkpoint exact.
+    Call :meth:`set_epoch` before each epoch.
+
+    Distributed training (``world_size`` > 1): every process holds the whole data set and draws
+    the same permutation and the same crops; process ``rank`` takes its 1/world_size share of
+    each *global* batch of ``batch_size`` images. So ``batch_size`` is the global batch, an
+    epoch has the same number of optimizer steps as with one process, and the images seen in a
+    step are exactly those one process would see.
+    """
+
+    def __init__(self, dataset: ImageSet, batch_size: int, shuffle: bool = False, augment: bool = False,
+                 seed: int = 0, drop_last: bool | None = None, rank: int = 0, world_size: int = 1,
+                 padding: int = 4):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if batch_size % world_size:
+            raise ValueError(f"the global batch size {batch_size} must be divisible by the number of "
+                             f"processes ({world_size})")
+        self.dataset, self.batch_size, self.shuffle, self.augment = dataset, batch_size, shuffle, augment
+        self.seed, self.rank, self.world_size, self.padding = seed, rank, world_size, padding
+        # Training drops the last, incomplete batch (every step sees batch_size images, and in
+        # distributed runs every process gets an equal share); evaluation keeps every image.
+        self.drop_last = shuffle if drop_last is None else drop_last
+        if self.drop_last and len(dataset) < batch_size:
+            raise ValueError(f"the batch size {batch_size} is larger than the {len(dataset)} images "
+                             f"of {dataset.name}; use a smaller batch")
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def _generator(self, purpose: int) -> torch.Generator:
+        g = torch.Generator(device=self.dataset.device)
+        g.manual_seed(_mix_seed(self.seed, self.epoch, purpose))
+        return g
+
+    def __iter__(self):
+        ds = self.dataset
+        n = len(ds)
+        if self.shuffle:
+            order = torch.randperm(n, device=ds.device, generator=self._generator(1))
+        else:
+            order = torch.arange(n, device=ds.device)
+        steps = len(self)
+        used = steps * self.batch_size if self.drop_last else n
+        order = order[:used]
+        if self.augment:  # drawn for the whole epoch (global batches), then sliced per process
+            g = self._generator(2)
+            offsets = torch.randint(0, 2 * self.padding + 1, (used, 2), device=ds.device, generator=g)
+            flips = torch.rand(used, device=ds.device, generator=g) < 0.5
+            if not ds.flip:
+                flips = torch.zeros_like(flips)
+        share = self.batch_size // self.world_size
+        for i in range(steps):
+            lo = i * self.batch_size
+            hi = min(lo + self.batch_size, used)
+            if self.world_size > 1:
+                if self.drop_last:
+                    lo, hi = lo + self.rank * share, lo + (self.rank + 1) * share
+                else:  # evaluation: contiguous, possibly uneven, pieces of the last batch
+                    bounds = torch.linspace(lo, hi, self.world_size + 1).round().long().tolist()
+                    lo, hi = bounds[self.rank], bounds[self.rank + 1]
+            idx = order[lo:hi]
+            x = ds.images.index_select(0, idx)
+            if self.augment:
+                x = random_crop_flip(x, self.padding, offsets=offsets[lo:hi], flips=flips[lo:hi])
+            yield ds.normalize(x), ds.labels.index_select(0, idx)
