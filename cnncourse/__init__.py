@@ -10,6 +10,7 @@
 from .analysis import (count_flops, count_params, format_shape, receptive_field,
                        receptive_field_trace, trace_shapes)
 from .models import get_model, list_models, model_info
+from . import data, exercises, train, utils  # noqa: E402  (cnncourse.train etc. after `import cnncourse`)
 
 __version__ = "0.1.0"
 
