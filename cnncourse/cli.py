@@ -101,7 +101,7 @@ def _cmd_train(args) -> int:
     h = run.history
     if h.epoch:
         print(f"final: train error {h.train_error[-1]:.2f}%, test error {h.test_error[-1]:.2f}% after "
-              f"{h.epoch[-1]} epochs ({run.steps:,} iterations)")
+              f"{h.epoch[-1]} epoch{'' if h.epoch[-1] == 1 else 's'} ({run.steps:,} iterations)")
     if args.results and h.epoch and int(os.environ.get("RANK", "0")) == 0:
         from .train import append_result
 

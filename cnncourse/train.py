@@ -219,14 +219,20 @@ def set_rng_state(state: dict) -> None:
 # -----------------------------------------------------------------------------
 # Checkpoints
 
-def save_checkpoint(path, state: dict) -> None:
-    """Write ``state`` to ``path`` atomically: a temporary file in the same folder, then os.replace."""
+def atomic_write(path, write, binary: bool = True) -> None:
+    """Call ``write(file)`` on a temporary file in ``path``'s folder, then ``os.replace`` it onto ``path``.
+
+    A crash or a disconnect mid-write leaves the previous file intact, never a truncated one.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates 0600 files; give the usual permissions
+        with os.fdopen(fd, "wb" if binary else "w") as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -234,6 +240,11 @@ def save_checkpoint(path, state: dict) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def save_checkpoint(path, state: dict) -> None:
+    """Write ``state`` to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda f: torch.save(state, f))
 
 
 def load_checkpoint(path, model_name: str | None = None, map_location="cpu") -> dict:
@@ -569,9 +580,5 @@ def append_result(path, model_name: str, data: str, run: FitResult, **extra) -> 
     path = Path(path)
     results = json.loads(path.read_text()) if path.is_file() else {"runs": []}
     results["runs"].append(entry)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(results, f, indent=1)
-    os.replace(tmp, path)
+    atomic_write(path, lambda f: json.dump(results, f, indent=1), binary=False)
     return entry
