@@ -168,3 +168,20 @@ def test_vgg19_flops_match_the_resnet_papers_figure():
 
     # He et al. 2015 §3.3 sets ResNet-34's 3.6 G against VGG-19's 19.6 G (18% of it)
     assert round(count_flops(get_model("vgg19")).giga, 1) == VGG19_GFLOPS
+
+
+def test_conv_grad_norms_by_hand():
+    from cnncourse.analysis import conv_grad_norms
+
+    torch.manual_seed(0)
+    x, y = torch.randn(4, 3, 32, 32), torch.randint(0, 10, (4,))
+    for name in ("resnet20", "plain20"):
+        model = get_model(name)
+        norms = conv_grad_norms(model, x, y)
+        assert len(norms) == 19  # 6n + 1 convolutions, n = 3; option A has no projections
+        model.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+        assert norms == [m.weight.grad.norm().item() for m in convs]
+    # projection shortcuts are left out, so ResNet-18 (option B) lists the same 17 convs as plain18
+    assert len(conv_grad_norms(get_model("resnet18", num_classes=10), x, y)) == 17

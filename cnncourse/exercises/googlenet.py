@@ -110,21 +110,10 @@ def _shapes() -> dict[str, tuple[int, ...]]:
 
 @functools.lru_cache(maxsize=1)
 def _branches() -> dict[str, tuple[int, ...]]:
-    """Each Inception module's four branch outputs (channels), measured with forward hooks."""
-    model, widths, hooks = _model(), {}, []
-    for name in INCEPTION_MODULES:
-        module = getattr(model, name)
-        for i in range(1, 5):
-            branch = getattr(module, f"branch{i}")
-            hooks.append(branch.register_forward_hook(
-                lambda m, inp, out, key=(name, i): widths.__setitem__(key, out.shape[1])))
-    try:
-        with torch.no_grad():
-            model(torch.zeros(1, 3, 224, 224))
-    finally:
-        for h in hooks:
-            h.remove()
-    return {name: tuple(widths[(name, i)] for i in range(1, 5)) for name in INCEPTION_MODULES}
+    """Each Inception module's four branch outputs (channels), from a shape trace one level down."""
+    rows = trace_shapes(_model(), (3, 224, 224), depth=2)
+    widths = {row.name: row.output_shape[0] for row in rows}
+    return {name: tuple(widths[f"{name}.branch{i}"] for i in range(1, 5)) for name in INCEPTION_MODULES}
 
 
 @functools.lru_cache(maxsize=1)
