@@ -87,14 +87,40 @@ def test_table1_output_shapes(model):
     assert out.shape == (1, 1000)
 
 
+# Table 1 of the paper, typed in again here (not imported from the model), with the output
+# channels of its "output size" column: #1×1, #3×3 reduce, #3×3, #5×5 reduce, #5×5, pool proj.
+PAPER_TABLE1 = {
+    "inception3a": ((64, 96, 128, 16, 32, 32), 256),
+    "inception3b": ((128, 128, 192, 32, 96, 64), 480),
+    "inception4a": ((192, 96, 208, 16, 48, 64), 512),
+    "inception4b": ((160, 112, 224, 24, 64, 64), 512),
+    "inception4c": ((128, 128, 256, 24, 64, 64), 512),
+    "inception4d": ((112, 144, 288, 32, 64, 64), 528),
+    "inception4e": ((256, 160, 320, 32, 128, 128), 832),
+    "inception5a": ((256, 160, 320, 32, 128, 128), 832),
+    "inception5b": ((384, 192, 384, 48, 128, 128), 1024),
+}
+
+
 def test_table1_data_and_out_channels():
-    assert [row[0] for row in TABLE1] == ["inception3a", "inception3b", "inception4a", "inception4b",
-                                          "inception4c", "inception4d", "inception4e",
-                                          "inception5a", "inception5b"]
+    assert [row[0] for row in TABLE1] == list(PAPER_TABLE1)
     m = GoogLeNet(aux_logits=False, init_weights=False)
-    for name, *filters in TABLE1:
-        c1, _, c3, _, c5, proj = filters
-        assert getattr(m, name).out_channels == c1 + c3 + c5 + proj
+    in_channels = 192  # the stem's 3×3 conv (Table 1: 28×28×192 after the second max pool)
+    for name, (filters, out_channels) in PAPER_TABLE1.items():
+        block = getattr(m, name)
+        # the filter counts of the convolutions the model actually built, column by column
+        built = (block.branch1[0].out_channels, block.branch2[0][0].out_channels,
+                 block.branch2[1][0].out_channels, block.branch3[0][0].out_channels,
+                 block.branch3[1][0].out_channels, block.branch4[1][0].out_channels)
+        assert built == filters, name
+        # every branch reads the previous row's output ...
+        assert {block.branch1[0].in_channels, block.branch2[0][0].in_channels,
+                block.branch3[0][0].in_channels, block.branch4[1][0].in_channels} == {in_channels}
+        # ... and the module's output has the channels of Table 1's "output size" column
+        assert block.out_channels == out_channels, name
+        with torch.no_grad():
+            assert block(torch.zeros(1, in_channels, 7, 7)).shape[1] == out_channels, name
+        in_channels = out_channels
 
 
 # ---------------------------------------------------------------- 2. concatenation

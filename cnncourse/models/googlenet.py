@@ -156,9 +156,11 @@ class GoogLeNet(nn.Module):
         self.input_spec = InputSpec("googlenet", in_channels, size=(224, 224))
 
         def lrn():
-            # The authors' Caffe model: local_size 5, alpha 1e-4, beta 0.75, k 1. Caffe and
-            # PyTorch both divide alpha by the window size n, so the numbers carry over as
-            # they are (unlike AlexNet's paper formula, which does not divide by n).
+            # The paper gives no LRN constants. These are those of bvlc_googlenet, the BVLC
+            # team's Caffe replication of GoogLeNet (not the authors' model): local_size 5,
+            # alpha 1e-4, beta 0.75, k 1. Caffe and PyTorch both divide alpha by the window
+            # size n, so the numbers carry over as they are (unlike AlexNet's paper formula,
+            # which does not divide by n).
             # With BatchNorm there is no LRN; Identity keeps the attribute names the same.
             return nn.Identity() if bn else nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=1.0)
 
@@ -215,11 +217,12 @@ class GoogLeNet(nn.Module):
 
     def _init_weights(self):
         # The paper trained with DistBelief (asynchronous SGD, Polyak averaging) and does not
-        # say how the weights were initialised. The authors' released Caffe model used "xavier"
-        # fillers (variance 1/fan_in). We use He's fan-in normal (variance 2/fan_in), the same
-        # idea corrected for ReLU, so that the 22 layers without BatchNorm start with activations
-        # that neither vanish nor blow up. The two classifier outputs start small (std 0.01),
-        # so the initial predictions are near uniform (loss ≈ ln(num_classes)).
+        # say how the weights were initialised. BVLC's Caffe replication (bvlc_googlenet) lists
+        # "xavier" fillers (variance 1/fan_in) instead of the original "gaussian" among its own
+        # differences from the paper's training. We use He's fan-in normal (variance 2/fan_in),
+        # the same idea corrected for ReLU, so that the 22 layers without BatchNorm start with
+        # activations that neither vanish nor blow up. The two classifier outputs start small
+        # (std 0.01), so the initial predictions are near uniform (loss ≈ ln(num_classes)).
         classifiers = {self.fc} | ({self.aux1.fc2, self.aux2.fc2} if self.aux_logits else set())
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
