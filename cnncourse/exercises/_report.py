@@ -15,15 +15,28 @@ line in the report that names the item and the form expected.
 """
 from __future__ import annotations
 
+import decimal
 import difflib
 import html
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
+
+import torch
+
+try:  # numpy is optional for the package; students' answers may still be numpy scalars
+    import numpy as np
+except ImportError:  # pragma: no cover
+    np = None
 
 # Status of one item, and the mark printed for it.
 CORRECT, WRONG, MALFORMED, NOT_ANSWERED = "correct", "wrong", "malformed", "not answered"
 MARKS = {CORRECT: "✓", WRONG: "✗", MALFORMED: "✗", NOT_ANSWERED: "·"}
+
+# Python refuses to turn ints of more than 4300 digits into text (sys.int_max_str_digits), and a
+# shape or a count that long is never meant: such numbers are described by their size instead.
+_MAX_DIGITS = 30
 
 
 def _blank(value: Any) -> bool:
@@ -35,33 +48,143 @@ class _Malformed(Exception):
     """Raised by a Kind's ``parse`` when an answer does not have the expected form."""
 
 
+def _article(word: str) -> str:
+    """'a' or 'an' before ``word`` (by its first letter: 'an int64', 'a float32')."""
+    return "an" if word[:1].lower() in "aeio" else "a"
+
+
+def plural(n: int, word: str) -> str:
+    """'1 item', '2 items', '1 problem', '0 problems'."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _int_text(value: int) -> str:
+    """An int as text, or its size when it is too long to read (or to convert at all)."""
+    digits = int(abs(value).bit_length() * 0.30103) + 1
+    if digits > _MAX_DIGITS:
+        return f"an int of about {digits} digits"
+    return repr(value)
+
+
+def _short(text: str, limit: int = 50) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _safe_repr(value: Any, limit: int = 50) -> str:
+    """repr() that never raises and never runs long (huge ints, odd objects)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _int_text(value)
+    try:
+        if isinstance(value, (tuple, list)):
+            inner = ", ".join(_safe_repr(v, limit) for v in list(value)[:8])
+            inner += ", ..." if len(value) > 8 else ""
+            text = f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else (
+                f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
+        else:
+            text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return _short(text, limit)
+
+
+def _type_name(value: Any) -> str:
+    """'int64' for numpy/torch scalars, 'Tensor', 'str'..."""
+    if isinstance(value, torch.Tensor):
+        return f"Tensor of dtype {str(value.dtype).replace('torch.', '')}"
+    return type(value).__name__
+
+
 def _describe(value: Any) -> str:
     """A short description of what the student gave, for 'got ...' messages."""
-    if isinstance(value, bool):
-        return f"the bool {value!r}"
+    if isinstance(value, bool) or (np is not None and isinstance(value, np.bool_)):
+        return f"the bool {bool(value)!r}"
     if isinstance(value, str):
-        text = value if len(value) <= 40 else value[:37] + "..."
-        return f"the string {text!r}"
-    if isinstance(value, (int, float)):
+        return f"the string {_short(repr(value)[1:-1], 40)!r}"
+    if isinstance(value, int):
+        text = _int_text(value)
+        return text if text.startswith("an int of") else f"the number {text}"
+    if isinstance(value, float):
         return f"the number {value!r}"
+    if isinstance(value, torch.Tensor):
+        dtype = str(value.dtype).replace("torch.", "")
+        if value.dim() == 0:
+            return f"a 0-d tensor of dtype {dtype}"
+        return f"a tensor of shape {tuple(value.shape)} and dtype {dtype}"
+    if np is not None and isinstance(value, np.ndarray):
+        return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
+    if np is not None and isinstance(value, np.generic):
+        name = type(value).__name__
+        return f"{_article(name)} {name} ({_safe_repr(value.item(), 30)})"
     if isinstance(value, (tuple, list)):
-        text = repr(value)
-        text = text if len(text) <= 50 else text[:47] + "..."
-        return f"a {type(value).__name__} of length {len(value)}: {text}"
+        name = type(value).__name__
+        return f"{_article(name)} {name} of length {len(value)}: {_safe_repr(value)}"
     if isinstance(value, dict):
-        return f"a dict with {len(value)} keys"
-    return f"a {type(value).__name__}"
+        return f"a dict with {plural(len(value), 'key')}"
+    name = _type_name(value)
+    return f"{_article(name)} {name}"
+
+
+def as_number(value: Any) -> Optional[int | float]:
+    """A plain int or float for any real-number scalar a student may produce, else None.
+
+    Accepts Python ints and floats, ``numbers.Integral``/``numbers.Real`` (numpy scalars,
+    ``fractions.Fraction``), ``decimal.Decimal``, 0-d tensors and 0-d numpy arrays. Bools
+    (``True`` is an int in Python) and complex numbers are not numbers here.
+    """
+    if isinstance(value, bool) or (np is not None and isinstance(value, np.bool_)):
+        return None
+    if isinstance(value, torch.Tensor):
+        if value.dim() != 0 or value.dtype == torch.bool or value.is_complex() or value.is_meta:
+            return None
+        value = value.item()
+    elif np is not None and isinstance(value, np.ndarray):
+        if value.ndim != 0 or value.dtype.kind not in "iuf":
+            return None
+        value = value.item()
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else float(value)
+    if isinstance(value, numbers.Real):
+        try:
+            return float(value)
+        except (OverflowError, ValueError):
+            return None
+    return None
+
+
+def as_sequence(value: Any) -> Optional[list]:
+    """The items of a tuple, list, ``torch.Size``, or a 1-d tensor/array of numbers; else None."""
+    if isinstance(value, (tuple, list)):
+        return list(value)
+    if isinstance(value, torch.Tensor) and value.dim() == 1 and not value.is_meta and value.numel() <= 64:
+        if value.dtype == torch.bool or value.is_complex():
+            return None
+        return value.tolist()
+    if np is not None and isinstance(value, np.ndarray) and value.ndim == 1 and value.size <= 64:
+        if value.dtype.kind not in "iuf":
+            return None
+        return value.tolist()
+    return None
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return as_number(value) is not None
+
+
+def _float_note(value: Any) -> str:
+    """The remark for a whole-number float given where an int is wanted."""
+    return f"{value!r} is a float; an int is expected (accepted, since it is a whole number)"
 
 
 # ------------------------------------------------------------------------------ kinds of answer
 
 class Kind:
     """A kind of answer: ``form`` says in words what is expected; ``parse`` validates
-    (raising :class:`_Malformed` with a message) and normalises; ``same`` compares."""
+    (raising :class:`_Malformed` with a message) and normalises; ``same`` compares;
+    ``remark`` notes something about an accepted answer (e.g. a float where an int is wanted)."""
 
     form = "a value"
 
@@ -75,9 +198,21 @@ class Kind:
         """An extra, answer-free remark about a wrong answer (e.g. 'the order looks swapped')."""
         return None
 
+    def remark(self, value) -> Optional[str]:
+        """A note on an accepted answer's form, shown whether it is right or wrong."""
+        return None
+
+
+def _whole_floats(values: list) -> list:
+    return [v for v in values if isinstance(as_number(v), float) and not isinstance(v, int)]
+
 
 class IntTuple(Kind):
-    """A tuple of ``length`` positive ints, e.g. a shape (C, H, W) or four branch widths."""
+    """A tuple of ``length`` positive ints, e.g. a shape (C, H, W) or four branch widths.
+
+    Lists, ``torch.Size`` and 1-d integer tensors or arrays are accepted as well, and so are
+    numpy or torch integer scalars as entries; a whole-number float entry is accepted with a remark.
+    """
 
     def __init__(self, length: int, form: str, example: tuple):
         self.length, self.example = length, example
@@ -87,18 +222,36 @@ class IntTuple(Kind):
         if isinstance(value, str):
             raise _Malformed(f"expected {self.form}; got {_describe(value)} (write the numbers, "
                              f"not text)")
-        if not isinstance(value, (tuple, list)):
+        items = as_sequence(value)
+        if items is None:
             raise _Malformed(f"expected {self.form}; got {_describe(value)}")
-        if len(value) != self.length:
-            raise _Malformed(f"expected {self.form}; got {len(value)} numbers instead of {self.length}")
-        for v in value:
-            if isinstance(v, bool) or not isinstance(v, int):
-                if isinstance(v, float) and v.is_integer() and v > 0:
-                    continue
-                raise _Malformed(f"expected {self.form}; the entry {v!r} is not a positive int")
-            if v <= 0:
-                raise _Malformed(f"expected {self.form}; the entry {v!r} is not positive")
-        return tuple(int(v) for v in value)
+        if len(items) != self.length:
+            raise _Malformed(f"expected {self.form}; got {plural(len(items), 'number')} "
+                             f"instead of {self.length}")
+        out = []
+        for v in items:
+            number = as_number(v)
+            if number is None:
+                raise _Malformed(f"expected {self.form}; the entry {_safe_repr(v, 30)} is not "
+                                 f"a positive int ({_describe(v)})")
+            if isinstance(number, float):
+                if not math.isfinite(number) or not number.is_integer():
+                    raise _Malformed(f"expected {self.form}; the entry {_safe_repr(v, 30)} is "
+                                     "not a positive int")
+                number = int(number)
+            if number <= 0:
+                raise _Malformed(f"expected {self.form}; the entry {_safe_repr(number, 30)} "
+                                 "is not positive")
+            out.append(number)
+        return tuple(out)
+
+    def remark(self, value):
+        items = as_sequence(value) or []
+        floats = _whole_floats(items)
+        if floats:
+            return (f"{_safe_repr(floats[0], 20)} is a float; ints are expected (accepted, "
+                    "since it is a whole number)")
+        return None
 
 
 class Shape(IntTuple):
@@ -122,7 +275,7 @@ class Shape(IntTuple):
 
 
 class Count(Kind):
-    """A positive count (multiply-adds, parameters): an int, or a float such as 1.2e8.
+    """A count (multiply-adds, parameters): an int, or a float such as 1.2e8 where ``floats``.
 
     Correct when within ``rtol`` (relative) of the computed count; ``rtol=0`` means exact.
     """
@@ -139,15 +292,25 @@ class Count(Kind):
         if isinstance(value, str):
             raise _Malformed(f"expected {self.form}; got {_describe(value)} (write a number, not text: "
                              f"128_000_000 or 1.28e8, not '128M')")
-        if not _is_number(value):
+        number = as_number(value)
+        if number is None:
             raise _Malformed(f"expected {self.form}; got {_describe(value)}")
-        if not math.isfinite(value):
-            raise _Malformed(f"expected {self.form}; got {value!r}")
-        if value < 0 or (value == 0 and not self.allow_zero):
-            raise _Malformed(f"expected {self.form}; got {value!r}")
-        if not self.floats and isinstance(value, float) and not value.is_integer():
-            raise _Malformed(f"expected {self.form}; got {value!r}")
-        return value
+        if isinstance(number, float) and not math.isfinite(number):
+            raise _Malformed(f"expected {self.form}; got {number!r}")
+        if number < 0 or (number == 0 and not self.allow_zero):
+            raise _Malformed(f"expected {self.form}; got {_safe_repr(number, 30)}")
+        if isinstance(number, float) and not number.is_integer() and not self.floats:
+            raise _Malformed(f"expected {self.form}; got {number!r}, which is not a whole number")
+        if isinstance(number, int) and number.bit_length() > 200:
+            raise _Malformed(f"expected {self.form}; got {_describe(number)}, far too large to be "
+                             "a count in this assignment")
+        return number
+
+    def remark(self, value):
+        number = as_number(value)
+        if not self.floats and isinstance(number, float) and number.is_integer():
+            return _float_note(number)
+        return None
 
     def same(self, given, expected):
         if self.rtol == 0:
@@ -172,9 +335,16 @@ class Decimal(Kind):
     def parse(self, value):
         if isinstance(value, str):
             raise _Malformed(f"expected {self.form}; got {_describe(value)} (write a number, not text)")
-        if not _is_number(value) or not math.isfinite(value):
+        number = as_number(value)
+        if number is None:
             raise _Malformed(f"expected {self.form}; got {_describe(value)}")
-        return float(value)
+        try:
+            number = float(number)
+        except OverflowError:
+            raise _Malformed(f"expected {self.form}; got {_describe(value)}, far too large") from None
+        if not math.isfinite(number):
+            raise _Malformed(f"expected {self.form}; got the number {number!r}")
+        return number
 
     def same(self, given, expected):
         return abs(given - expected) <= self.atol + 1e-9
@@ -191,18 +361,46 @@ class Choice(Kind):
     def parse(self, value):
         if not isinstance(value, str):
             raise _Malformed(f"expected {self.form}; got {_describe(value)}")
-        letter = value.strip().upper().strip("()")
+        letter = value.strip().upper().strip("()").strip()
         if letter not in self.options:
             raise _Malformed(f"expected {self.form}; got {_describe(value)}")
         return letter
 
 
-class Comment(Kind):
-    """Free text: only checked to be there and at least ``min_chars`` long (no ``expected``)."""
+_WORD = None
 
-    def __init__(self, min_chars: int = 15):
-        self.min_chars = min_chars
-        self.form = f"a comment: a string of at least {min_chars} characters"
+
+def content_words(text: str) -> list[str]:
+    """The words of a comment that carry content, counted the same way in Korean and English.
+
+    A word is a run of letters (any script: Hangul syllables count like Latin letters),
+    digits or the symbols of a size (×, x between digits); a Korean 어절 such as "채널을" is
+    one word, like "channels". Words made of one character repeated ("aaaa", "ㅋㅋㅋ") carry
+    nothing and are dropped.
+    """
+    import re
+
+    global _WORD
+    if _WORD is None:
+        _WORD = re.compile(r"[^\W_](?:[^\W_]|[×*/.,+\-→](?=[^\W_]))*")
+    words = []
+    for word in _WORD.findall(text):
+        if len(word) >= 3 and len(set(word.lower())) == 1:
+            continue
+        words.append(word)
+    return words
+
+
+class Comment(Kind):
+    """Free text: checked to be there and to say something (``min_words`` words of content).
+
+    Fair to Korean and English alike: it counts words (:func:`content_words`), not bytes or
+    characters, so "채널 방향으로 이어 붙인다" passes just as "concatenate along channels" does.
+    """
+
+    def __init__(self, min_words: int = 2):
+        self.min_words = min_words
+        self.form = f"a comment: a string of at least {min_words} words"
 
     def parse(self, value):
         if not isinstance(value, str):
@@ -210,7 +408,8 @@ class Comment(Kind):
         return value.strip().lstrip("#").strip()
 
     def same(self, given, expected):
-        return len(given) >= self.min_chars
+        words = content_words(given)
+        return len(words) >= self.min_words and len({w.lower() for w in words}) >= min(2, self.min_words)
 
 
 # ------------------------------------------------------------------------------ questions
@@ -289,9 +488,10 @@ class Report:
         raise KeyError(item)
 
     def summary(self) -> str:
-        text = f"{self.n_correct} correct / {self.n_answered} answered / {self.n_total} items"
+        text = (f"{self.n_correct} correct / {self.n_answered} answered / "
+                f"{plural(self.n_total, 'item')}")
         if self.problems:
-            text += f"; {len(self.problems)} problem{'s' if len(self.problems) > 1 else ''} with the form"
+            text += f"; {plural(len(self.problems), 'problem')} with the form"
         return text
 
     def _unanswered(self) -> list[str]:
@@ -305,6 +505,14 @@ class Report:
                 groups.setdefault(section, []).append(rest[:-1].strip("'\"") if rest else "")
         lines = []
         for section, names in groups.items():
+            if names and all(n.isdecimal() for n in names):  # numbered items: 1–15, 17, 19–20
+                numbers, runs = [int(n) for n in names], []
+                for n in numbers:
+                    if runs and n == runs[-1][1] + 1:
+                        runs[-1][1] = n
+                    else:
+                        runs.append([n, n])
+                names = [f"{a}" if a == b else f"{a}–{b}" for a, b in runs] if len(names) < sizes[section] else names
             if names == [""]:
                 lines.append(section)
             elif len(names) == sizes[section]:
@@ -368,7 +576,80 @@ def _close(key: Any, known: list[str]) -> str:
 
 
 def _key_text(path: tuple) -> str:
-    return path[0] + "".join(f"[{p!r}]" for p in path[1:]) if path else "answers"
+    return path[0] + "".join(f"[{_safe_repr(p, 40)}]" for p in path[1:]) if path else "answers"
+
+
+def _known(key: Any, known: list) -> bool:
+    """``key in known`` for any key (a key whose == misbehaves is simply unknown)."""
+    try:
+        return any(key == k and type(key) is type(k) for k in known)
+    except Exception:
+        return False
+
+
+def _form_problems(sections: dict[str, list], answers: dict) -> list[ItemResult]:
+    """Unknown keys and sections that are not dicts: problems that belong to no item."""
+    problems: list[ItemResult] = []
+    nested = {s for s, keys in sections.items() if keys}
+    for key in list(answers):
+        if not _known(key, list(sections)):
+            close = _close(key, list(sections))
+            known = "" if close != "." else f" The keys are: {', '.join(sections)}."
+            problems.append(ItemResult(f"answers[{_safe_repr(key, 40)}]", "problem",
+                                       f"unknown key{close}{known}"))
+        elif key in nested:
+            section = answers[key]
+            if _blank(section):
+                continue
+            if not isinstance(section, dict):
+                first = ", ".join(_safe_repr(k) for k in sections[key][:3])
+                problems.append(ItemResult(
+                    key, "problem", f"answers[{key!r}] must be a dict keyed by {first}, …; "
+                    f"got {_describe(section)}"))
+                continue
+            for sub in list(section):
+                if not _known(sub, sections[key]):
+                    close = _close(sub, sections[key])
+                    names = sections[key]
+                    listed = ", ".join(_safe_repr(k) for k in names[:20]) + (", …" if len(names) > 20 else "")
+                    known = "" if close != "." else f" Expected one of: {listed}."
+                    problems.append(ItemResult(f"{key}[{_safe_repr(sub, 40)}]", "problem",
+                                               f"unknown key in answers[{key!r}]{close}{known}"))
+    return problems
+
+
+def _lookup(answers: Any, path: tuple) -> Any:
+    value: Any = answers
+    for part in path:
+        if not isinstance(value, dict):
+            return None
+        value = next((v for k, v in value.items() if _known(k, [part])), None)
+    return value
+
+
+def check_item(q: Question, value: Any) -> Optional[ItemResult]:
+    """The result for one question given the student's ``value`` (None when it is optional
+    and blank). Never raises: an unforeseen object becomes a 'malformed' line."""
+    try:
+        if _blank(value) or (isinstance(q.kind, Comment) and isinstance(value, str)
+                             and not value.strip().lstrip("#").strip()):
+            return None if q.optional else ItemResult(q.label, NOT_ANSWERED)
+        try:
+            given = q.kind.parse(value)
+        except _Malformed as error:
+            return ItemResult(q.label, MALFORMED, f"{q.label}: {error}")
+        remark = q.kind.remark(value)
+        expected = q.expected() if q.expected is not None else None
+        if q.kind.same(given, expected):
+            message = "; ".join(m for m in (q.note, remark) if m)
+            return ItemResult(q.label, CORRECT, message)
+        extra = q.kind.diagnose(given, expected)
+        message = " ".join(m for m in (extra, q.hint) if m)
+        if remark:
+            message = f"{message} (Note: {remark}.)"
+        return ItemResult(q.label, WRONG, message)
+    except Exception:  # an object the checks did not foresee: still a message, not a traceback
+        return ItemResult(q.label, MALFORMED, f"{q.label}: expected {q.kind.form}; got {_describe(value)}")
 
 
 def run_checks(title: str, questions: list[Question], answers: Any, example: str) -> Report:
@@ -380,57 +661,16 @@ def run_checks(title: str, questions: list[Question], answers: Any, example: str
         answers = {}
 
     # Which sections and keys exist, to report unknown keys with close matches.
-    sections: dict[str, list[str]] = {}
+    sections: dict[str, list] = {}
     for q in questions:
         sections.setdefault(q.path[0], [])
         if len(q.path) == 2:
             sections[q.path[0]].append(q.path[1])
-    nested = {s for s, keys in sections.items() if keys}
-
-    for key in answers:
-        if key not in sections:
-            close = _close(key, list(sections))
-            known = "" if close != "." else f" The keys are: {', '.join(sections)}."
-            problems.append(ItemResult(f"answers[{key!r}]", "problem", f"unknown key{close}{known}"))
-        elif key in nested:
-            section = answers[key]
-            if _blank(section):
-                continue
-            if not isinstance(section, dict):
-                problems.append(ItemResult(
-                    key, "problem", f"answers[{key!r}] must be a dict keyed by "
-                    f"{', '.join(repr(k) for k in sections[key][:3])}, …; got {_describe(section)}"))
-                continue
-            for sub in section:
-                if sub not in sections[key]:
-                    close = _close(sub, sections[key])
-                    known = "" if close != "." else f" Expected one of: {', '.join(map(repr, sections[key]))}."
-                    problems.append(ItemResult(f"{key}[{sub!r}]", "problem",
-                                               f"unknown key in answers[{key!r}]{close}{known}"))
+    problems += _form_problems(sections, answers)
 
     results = []
     for q in questions:
-        value: Any = answers
-        for part in q.path:
-            value = value.get(part) if isinstance(value, dict) else None
-        if _blank(value) or (isinstance(q.kind, Comment) and isinstance(value, str)
-                             and not value.strip().lstrip("#").strip()):
-            if not q.optional:
-                results.append(ItemResult(q.label, NOT_ANSWERED))
-            continue
-        try:
-            given = q.kind.parse(value)
-        except _Malformed as error:
-            results.append(ItemResult(q.label, MALFORMED, f"{q.label}: {error}"))
-            continue
-        except Exception:  # an object the checks did not foresee: still a message, not a traceback
-            results.append(ItemResult(q.label, MALFORMED,
-                                      f"{q.label}: expected {q.kind.form}; got {_describe(value)}"))
-            continue
-        expected = q.expected() if q.expected is not None else None
-        if q.kind.same(given, expected):
-            results.append(ItemResult(q.label, CORRECT, q.note))
-        else:
-            extra = q.kind.diagnose(given, expected)
-            results.append(ItemResult(q.label, WRONG, f"{extra} {q.hint}" if extra else q.hint))
+        result = check_item(q, _lookup(answers, q.path))
+        if result is not None:
+            results.append(result)
     return Report(title, results, problems)

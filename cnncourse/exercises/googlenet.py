@@ -1,50 +1,63 @@
-"""Assignment 1, "annotate the GoogLeNet code" (GoogleNet 주석 달기): the answer checker.
+"""Assignment 1, "annotate the GoogLeNet code" (GoogleNet 주석 달기): the hand-out and the checker.
 
-The student fills a dict (``template()`` gives the blank one)::
+The hand-out (:func:`handout`, printed by :func:`print_handout`) is GoogLeNet's code without
+its comments and docstrings: the stem, ``Inception.__init__`` and ``forward``, ``AuxClassifier``,
+``GoogLeNet.forward`` and ``googlenet_loss``. It is generated from the package's source with
+:mod:`ast` and :mod:`tokenize`, so it is exactly the code that runs. The student writes a
+comment for every numbered line and answers four self-check parts in one dict
+(``template()`` gives the blank one)::
 
     answers = {
-        "shapes":   {"conv1": (C, H, W), "maxpool1": (C, H, W), ..., "avgpool": (C, H, W)},  # (a)
-        "branches": {"inception3a": (b1, b2, b3, b4), ...},   # (b) output channels of branch1..branch4
-        "concat":   {"inception3a": channels, ...},           # (b) the module's output channels
-        "macs":     {"with_reduction": n, "without_reduction": n},  # (c) inception 3a, multiply-adds
-        "aux":      {"training": "A".."D", "evaluation": "A".."D", "loss_weight": "A".."D"},  # (d)
-        "comments": {1: "...", 2: "..."},                     # (e) one per line of Inception.forward
+        "shapes":   {"conv1": (C, H, W), ..., "avgpool": (C, H, W)},   # (a)
+        "branches": {"inception3a": (b1, b2, b3, b4), ...},            # (b)
+        "concat":   {"inception3a": channels, ...},                    # (b)
+        "macs":     {"with_reduction": n, "without_reduction": n},     # (c) inception 3a
+        "aux":      {"training": "A".."D", "evaluation": ..., "loss_weight": ...},  # (d)
+        "comments": {1: "...", 2: "...", ...},   # (e) one per numbered line of the hand-out
     }
 
-and ``check(answers)`` returns a :class:`~cnncourse.exercises._report.Report`.
+``check(answers)`` returns a :class:`~cnncourse.exercises._report.Report`. For a comment it
+checks more than presence: a comment must say something (two words of content, counted
+alike in Korean and English), and every shape, channel count, kernel size, stride or branch
+number it states is compared with the model traced on the ``meta`` device (what the line's
+layers receive and produce). ``480×28×28``, ``480x28x28`` and ``(480, 28, 28)`` are all read
+as C×H×W; ``28×28×480`` is accepted but flagged as the paper's H×W×C order. Whether a comment
+explains the line *well* is left to the reader of the answer key.
 
-Every correct answer is computed when it is needed, from the package's own model
-(:class:`~cnncourse.models.googlenet.GoogLeNet`, :func:`~cnncourse.models.googlenet.table1_costs`,
-:class:`~cnncourse.models.googlenet.NaiveInception`); only the hints are written by hand.
-What the checker accepts:
-
-- shapes and branch widths: tuples (or lists) of positive ints, exactly right;
-- multiply-adds: an int or a float such as ``1.3e8``, within ±0.5% of the count (so a
-  rounded answer like 128 million passes; 0.5% is well below any conceptual mistake, such
-  as forgetting one of the six convs);
-- auxiliary classifiers: one letter per question from :data:`AUX_OPTIONS`;
-- comments: any text of at least :data:`MIN_COMMENT_CHARS` characters per line. That is
-  all the checker can check about free text: compare yours with the reference page.
-
-``lrn1``, ``lrn2`` and ``fc`` may be added to ``shapes``; they are checked when given and
-not counted when not.
+No answer is stored here: shapes, widths and multiply-adds are read from the traced model and
+the letters of (d) from the model's behaviour in both modes (:func:`compute_facts`; cached in
+:mod:`._facts_cache`). :func:`solution` shows a part's worked solution, but only after the
+student has checked an attempt at it.
 """
 from __future__ import annotations
 
-import functools
+import ast
 import inspect
+import io
+import re
 import textwrap
-from typing import Any
+import tokenize
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from ..analysis import count_flops, trace_shapes
-from ..models.googlenet import TABLE1, GoogLeNet, GoogLeNetOutput, Inception, NaiveInception, googlenet_loss, table1_costs
-from ._report import Choice, Comment, Count, IntTuple, Question, Report, Shape, _Malformed, run_checks
+from ..models import googlenet as _source
+from ..models.googlenet import TABLE1, AuxClassifier, GoogLeNet, GoogLeNetOutput, Inception, NaiveInception
+from ..models.googlenet import googlenet_loss
+from . import _facts as _cache
+from ._report import (CORRECT, NOT_ANSWERED, Choice, Comment, Count, IntTuple, Question, Report, Shape,
+                      _Malformed, _describe, content_words, run_checks)
+from ._submission import save as _save
 
-__all__ = ["check", "template", "forward_lines", "AUX_OPTIONS", "SHAPE_LAYERS", "INCEPTION_MODULES",
-           "MIN_COMMENT_CHARS"]
+__all__ = ["check", "template", "handout", "print_handout", "solution", "save", "AUX_OPTIONS",
+           "SHAPE_LAYERS", "INCEPTION_MODULES", "MIN_COMMENT_WORDS", "CHECKER_VERSION"]
+
+CHECKER_VERSION = "googlenet-2"
+ASSIGNMENT = "googlenet"
+TITLE = "GoogLeNet annotation (assignment 1)"
 
 # The layers whose output shape (a) asks for: the model's attribute names, in forward order.
 SHAPE_LAYERS = ("conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a", "inception3b",
@@ -52,10 +65,11 @@ SHAPE_LAYERS = ("conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a"
                 "maxpool4", "inception5a", "inception5b", "avgpool")
 OPTIONAL_SHAPE_LAYERS = ("lrn1", "lrn2", "fc")
 INCEPTION_MODULES = tuple(name for name, *_ in TABLE1)
-MIN_COMMENT_CHARS = 15
+STEM = ("conv1", "maxpool1", "lrn1", "conv2", "conv3", "lrn2", "maxpool2")
+MIN_COMMENT_WORDS = 2
 
 # (d): three multiple-choice questions. Which letter is right is worked out from the model's
-# behaviour at check time (see _aux_facts), not stored.
+# behaviour (see _aux_letters), not stored.
 AUX_OPTIONS = {
     "training": {
         "A": "They do not run: only the main classifier produces logits.",
@@ -80,104 +94,413 @@ AUX_OPTIONS = {
     },
 }
 
-_EXAMPLE = "{'shapes': {'conv1': (64, 112, 112)}}"
+_EXAMPLE = "{'shapes': {'conv1': (3, 224, 224)}}"
 
 
-def forward_lines() -> list[str]:
-    """The code lines of ``Inception.forward`` that (e) asks to comment, read from the package.
+# ------------------------------------------------------------------------------ the hand-out
 
-    The ``def`` line, blank lines and comment lines are left out; line 1 is the first
-    statement of the body.
+@dataclass(frozen=True)
+class Line:
+    """One numbered line of the hand-out.
+
+    ``names`` are the ``self.<name>`` attributes the line's statement uses (or, inside the
+    stem's helpers ``lrn``/``maxpool``, the attributes they build); ``role`` is ``"def"``
+    for a function header, ``"return"`` for a return in ``forward``, else ``"forward"``,
+    ``"init"`` or ``"loss"``.
     """
-    source = textwrap.dedent(inspect.getsource(Inception.forward))
-    body = source.splitlines()[1:]
-    return [line.strip() for line in body if line.strip() and not line.strip().startswith("#")]
+
+    number: int
+    part: str
+    code: str
+    names: tuple[str, ...]
+    role: str
 
 
-# ------------------------------------------------------------------------------ the computed answers
-
-@functools.lru_cache(maxsize=1)
-def _model() -> GoogLeNet:
-    with torch.random.fork_rng():  # leave the caller's random state as it was
-        torch.manual_seed(0)
-        return GoogLeNet().eval()
-
-
-@functools.lru_cache(maxsize=1)
-def _shapes() -> dict[str, tuple[int, ...]]:
-    return {row.name: row.output_shape for row in trace_shapes(_model(), (3, 224, 224))}
+# (title, function, the model paths of the instances the code runs as)
+_PARTS = (
+    ("stem (GoogLeNet.__init__)", GoogLeNet.__init__, ("",)),
+    ("Inception.__init__", Inception.__init__, INCEPTION_MODULES),
+    ("Inception.forward", Inception.forward, INCEPTION_MODULES),
+    ("AuxClassifier.__init__", AuxClassifier.__init__, ("aux1", "aux2")),
+    ("AuxClassifier.forward", AuxClassifier.forward, ("aux1", "aux2")),
+    ("GoogLeNet.forward", GoogLeNet.forward, ("",)),
+    ("googlenet_loss", googlenet_loss, ()),
+)
 
 
-@functools.lru_cache(maxsize=1)
-def _branches() -> dict[str, tuple[int, ...]]:
-    """Each Inception module's four branch outputs (channels), from a shape trace one level down."""
-    rows = trace_shapes(_model(), (3, 224, 224), depth=2)
-    widths = {row.name: row.output_shape[0] for row in rows}
-    return {name: tuple(widths[f"{name}.branch{i}"] for i in range(1, 5)) for name in INCEPTION_MODULES}
+def _self_names(node: ast.AST) -> tuple[str, ...]:
+    names = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self":
+            if sub.attr not in names:
+                names.append(sub.attr)
+    return tuple(names)
 
 
-@functools.lru_cache(maxsize=1)
-def _macs_3a() -> tuple[int, int]:
-    """Multiply-adds of inception 3a: as built (1×1 reductions), and naive (Figure 2a)."""
-    model = _model()
-    with_reduction = table1_costs(model)["inception3a"][1]
-    shapes = _shapes()
-    names = list(shapes)
-    in_shape = shapes[names[names.index("inception3a") - 1]]  # what inception3a receives
-    _, ch1x1, _, ch3x3, _, ch5x5, _ = next(row for row in TABLE1 if row[0] == "inception3a")
-    naive = NaiveInception(in_shape[0], ch1x1, ch3x3, ch5x5)
-    without_reduction = count_flops(naive, in_shape).total
-    return with_reduction, without_reduction
+def _strip(function, part: str, stem_only: bool) -> list[tuple[str, tuple[str, ...], str]]:
+    """``function``'s code lines without comments, docstrings or blank lines, each with its
+    ``names`` and ``role``; ``stem_only`` keeps only the stem's statements of ``__init__``."""
+    source = textwrap.dedent(inspect.getsource(function))
+    tree = ast.parse(source)
+    func = tree.body[0]
+    lines = source.splitlines()
+    comments = {tok.start[0]: tok.start[1]
+                for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+                if tok.type == tokenize.COMMENT}
+    skip: set[int] = set()
+    for node in ast.walk(func):  # docstrings of the function and of anything defined in it
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
+                skip.update(range(first.lineno, first.end_lineno + 1))
+
+    # The helpers a statement calls to build an attribute (self.maxpool1 = maxpool()).
+    helpers: dict[str, list[str]] = {}
+    for stmt in func.body:
+        if (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
+                and isinstance(stmt.value.func, ast.Name)):
+            for name in _self_names(stmt.targets[0]):
+                helpers.setdefault(stmt.value.func.id, []).append(name)
+
+    keep = None
+    if stem_only:
+        keep = set()
+        stem_helpers = {h for h, names in helpers.items() if set(names) & set(STEM)}
+        for stmt in func.body:
+            targets = _self_names(stmt.targets[0]) if isinstance(stmt, ast.Assign) else ()
+            if set(targets) & set(STEM) or (isinstance(stmt, ast.FunctionDef) and stmt.name in stem_helpers):
+                keep.update(range(stmt.lineno, stmt.end_lineno + 1))
+
+    statements = [n for n in ast.walk(func) if isinstance(n, ast.stmt)]
+    out = []
+    for number, text in enumerate(lines, start=1):
+        if number in skip or (keep is not None and number not in keep):
+            continue
+        code = text[:comments[number]] if number in comments else text
+        code = code.rstrip()
+        if not code.strip():
+            continue  # blank or comment-only
+        if re.fullmatch(r"[\s)\]},:]*", code):
+            out.append((code, (), "bracket"))  # a closing bracket alone: shown, not numbered
+            continue
+        inner = min((s for s in statements if s.lineno <= number <= s.end_lineno),
+                    key=lambda s: s.end_lineno - s.lineno)
+        enclosing = [s for s in statements if isinstance(s, ast.FunctionDef) and s is not func
+                     and s.lineno <= number <= s.end_lineno]
+        if isinstance(inner, ast.FunctionDef) and number < inner.body[0].lineno:
+            role = "def"
+            names = tuple(helpers.get(inner.name, ())) if inner is not func else ()
+        elif enclosing:  # inside a helper such as maxpool(): the attributes it builds
+            role, names = "init", tuple(helpers.get(enclosing[0].name, ()))
+        else:
+            kind = func.name if func.name in ("forward", "__init__") else "loss"
+            role = {"forward": "forward", "__init__": "init"}.get(kind, "loss")
+            if role == "forward" and isinstance(inner, ast.Return):
+                role = "return"
+            names = _self_names(inner)
+        out.append((code, names, role))
+    # dedent what is kept (the stem sits two levels deep in the class)
+    indent = min(len(c) - len(c.lstrip()) for c, _, _ in out)
+    return [(c[indent:], names, role) for c, names, role in out]
 
 
-@functools.lru_cache(maxsize=1)
-def _aux_facts() -> dict[str, str]:
-    """Run the model in training and in evaluation mode and read off the right letters for (d)."""
-    model = _model()
+_ALL_LINES: Optional[tuple[Line, ...]] = None
+
+
+def _all_lines() -> tuple[Line, ...]:
+    """Every printed line of the hand-out; closing brackets alone have number 0."""
+    global _ALL_LINES
+    if _ALL_LINES is None:
+        lines, number = [], 0
+        for part, function, _ in _PARTS:
+            for code, names, role in _strip(function, part, stem_only=part.startswith("stem")):
+                if role != "bracket":
+                    number += 1
+                lines.append(Line(number if role != "bracket" else 0, part, code, names, role))
+        _ALL_LINES = tuple(lines)
+    return _ALL_LINES
+
+
+def handout() -> tuple[Line, ...]:
+    """The numbered lines to annotate, generated from the package source (comments stripped);
+    ``handout()[n - 1]`` is line ``n``."""
+    return tuple(line for line in _all_lines() if line.number)
+
+
+def print_handout(width: int = 80) -> None:
+    """Print the hand-out, part by part, each line with the number its comment goes under
+    (a line too wide for ``width`` is cut with …)."""
+    part = None
+    for line in _all_lines():
+        if line.part != part:
+            print(f"# --- {line.part}" if part is None else f"\n# --- {line.part}")
+            part = line.part
+        text = f"{line.number:>3}| {line.code}" if line.number else f"   | {line.code}"
+        print(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def _parts_of(path: str) -> tuple:
+    return next(instances for part, _, instances in _PARTS if part == path)
+
+
+# ------------------------------------------------------------------------------ the computed facts
+
+def _shape(t: Any) -> tuple:
+    if isinstance(t, torch.Tensor):
+        return tuple(t.shape[1:])
+    if isinstance(t, (tuple, list)) and t and isinstance(t[0], torch.Tensor):
+        return tuple(t[0].shape[1:])
+    return ()
+
+
+def _int(v: Any) -> int:
+    return v if isinstance(v, int) else v[0]
+
+
+def compute_facts() -> dict:
+    """Trace GoogLeNet on the ``meta`` device (shapes without arithmetic) in training and in
+    evaluation mode, and read off everything the checker compares with.
+
+    Returns ``{"modules": {path: {"in", "out", "kernel", "stride", "weights",
+    "out_channels"}}, "order": [...], "aux": {question: letter}, "macs": (with, without)}``.
+    """
+    with torch.device("meta"):
+        model = GoogLeNet(init_weights=False)
+    modules: dict[str, dict] = {}
+    order: list[str] = []
+    tensors: dict[str, Any] = {}
+    ran: dict[str, int] = {}
+
+    def hook(module, inputs, output, path):
+        ran[path] = ran.get(path, 0) + 1
+        entry = modules.setdefault(path, {})
+        entry.setdefault("in", _shape(inputs[0]) if inputs else ())
+        entry.setdefault("out", _shape(output))
+        if path and "." not in path and path not in order:
+            order.append(path)
+        tensors[path] = output if isinstance(output, torch.Tensor) else None
+
     fed: dict[str, Any] = {}
-    outputs: dict[str, torch.Tensor] = {}
-    hooks = [getattr(model, n).register_forward_hook(lambda m, i, o, n=n: outputs.__setitem__(n, o))
-             for n in INCEPTION_MODULES]
-    hooks += [getattr(model, a).register_forward_pre_hook(lambda m, i, a=a: fed.__setitem__(a, i[0]))
-              for a in ("aux1", "aux2")]
-    x, target = torch.zeros(1, 3, 224, 224), torch.tensor([1])
+    handles = []
+    for path, module in model.named_modules():
+        entry = modules.setdefault(path, {})
+        if isinstance(module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+            entry["kernel"] = _int(module.kernel_size)
+            entry["stride"] = _int(module.stride)
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            entry["weights"] = module.weight.numel()
+        if isinstance(getattr(module, "out_channels", None), int) and isinstance(module, Inception):
+            entry["out_channels"] = module.out_channels
+        handles.append(module.register_forward_hook(lambda m, i, o, p=path: hook(m, i, o, p)))
+    for name in ("aux1", "aux2"):
+        handles.append(getattr(model, name).register_forward_pre_hook(
+            lambda m, i, n=name: fed.__setitem__(n, i[0])))
+    x = torch.zeros(1, 3, 224, 224, device="meta")
     try:
-        with torch.random.fork_rng(), torch.no_grad():
-            torch.manual_seed(0)
+        with torch.no_grad():
             model.train()
             train_out = model(x)
-            train_fed, train_outputs = dict(fed), dict(outputs)
+            train_fed = dict(fed)
+            attached = tuple(next((p for p, t in tensors.items() if t is v and p in INCEPTION_MODULES), "?")
+                             for v in train_fed.values())
             fed.clear()
+            order.clear()
             model.eval()
             eval_out = model(x)
             eval_fed = dict(fed)
     finally:
-        model.eval()
-        for h in hooks:
+        for h in handles:
             h.remove()
+    modules = {p: e for p, e in modules.items() if e}
 
-    # training: which modules feed the heads (by tensor identity), and what comes back
-    attached = tuple(next((n for n, o in train_outputs.items() if o is t), "?") for t in train_fed.values())
+    # (d) from the behaviour: which modules feed the heads, what forward returns in each mode
     if not train_fed:
         training = "A"
     elif isinstance(train_out, GoogLeNetOutput):
         training = "B" if attached == ("inception4a", "inception4d") else "C"
     else:
         training = "D"
-    # evaluation: do the heads run, and what comes back
-    if isinstance(eval_out, GoogLeNetOutput):
-        evaluation = "D"
-    elif eval_fed:
-        evaluation = "B"
-    else:
-        evaluation = "C"
-    # the 0.3: the loss function's default weight, verified against the loss it computes
+    evaluation = "D" if isinstance(eval_out, GoogLeNetOutput) else ("B" if eval_fed else "C")
+    # the 0.3: the loss function's default weight, verified against the loss it computes (small
+    # CPU tensors suffice: it is a function of the logits only)
     weight = inspect.signature(googlenet_loss).parameters["aux_weight"].default
-    loss = googlenet_loss(train_out, target)
-    by_hand = F.cross_entropy(train_out.logits, target) + weight * (
-        F.cross_entropy(train_out.aux1, target) + F.cross_entropy(train_out.aux2, target))
-    in_loss = bool(torch.allclose(loss, by_hand)) and model.aux1.dropout.p != weight
-    return {"training": training, "evaluation": evaluation, "loss_weight": "B" if in_loss else "C"}
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        out = GoogLeNetOutput(*(torch.randn(2, 5) for _ in range(3)))
+    target = torch.tensor([1, 3])
+    by_hand = F.cross_entropy(out.logits, target) + weight * (
+        F.cross_entropy(out.aux1, target) + F.cross_entropy(out.aux2, target))
+    in_loss = bool(torch.allclose(googlenet_loss(out, target), by_hand)) and model.aux1.dropout.p != weight
+    aux = {"training": training, "evaluation": evaluation, "loss_weight": "B" if in_loss else "C"}
+
+    # (c) multiply-adds of inception 3a: each conv's weights × its output positions (H·W)
+    def conv_macs(prefix, table):
+        return sum(e["weights"] * e["out"][1] * e["out"][2] for p, e in table.items()
+                   if p.startswith(prefix) and "kernel" in e and "weights" in e)
+
+    with_reduction = conv_macs("inception3a.", modules)
+    in_shape = modules["inception3a"]["in"]
+    _, ch1x1, _, ch3x3, _, ch5x5, _ = next(row for row in TABLE1 if row[0] == "inception3a")
+    with torch.device("meta"):
+        naive = NaiveInception(in_shape[0], ch1x1, ch3x3, ch5x5)
+    naive_table: dict[str, dict] = {}
+    naive_handles = [m.register_forward_hook(
+        lambda m, i, o, p=p: naive_table.__setitem__(p, {"out": _shape(o), "weights": m.weight.numel(),
+                                                         "kernel": m.kernel_size[0]}))
+        for p, m in naive.named_modules() if isinstance(m, nn.Conv2d)]
+    with torch.no_grad():
+        naive(torch.zeros(1, *in_shape, device="meta"))
+    for h in naive_handles:
+        h.remove()
+    without_reduction = conv_macs("", naive_table)
+    return {"modules": modules, "order": tuple(order), "aux": aux,
+            "macs": (with_reduction, without_reduction)}
+
+
+def _facts() -> dict:
+    return _cache.facts("googlenet", [_source], compute_facts)
+
+
+def _shapes() -> dict[str, tuple]:
+    modules = _facts()["modules"]
+    return {name: tuple(modules[name]["out"]) for name in SHAPE_LAYERS + OPTIONAL_SHAPE_LAYERS}
+
+
+def _branches() -> dict[str, tuple]:
+    modules = _facts()["modules"]
+    return {name: tuple(modules[f"{name}.branch{i}"]["out"][0] for i in range(1, 5))
+            for name in INCEPTION_MODULES}
+
+
+# ------------------------------------------------------------------------------ comments
+
+_SEP = r"\s*[×xX*]\s*"
+_SHAPE3 = re.compile(rf"(?<![\d.])(?:(?:[NB]|batch|1){_SEP})?(\d+){_SEP}(\d+){_SEP}(\d+)(?![\d.])"
+                     r"|\(\s*(?:(?:[NB]|batch|1|-1)\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)")
+_PAIR = re.compile(rf"(?<![\d.])(\d+){_SEP}(\d+)(?![\d.])")
+_STRIDE = re.compile(r"(?:stride|strides|스트라이드|보폭)\s*(?:는|은|이|가|of|=|:)?\s*(\d+)"
+                     rf"|(?<![\d.])\d+{_SEP}\d+\s*/\s*(\d+)")
+_CHANNELS = re.compile(r"(?<![\d.×xX*])(\d+)\s*(?:개(?:의)?\s*)?(?:channels?\b|채널|ch\b|maps?\b|feature maps?)"
+                       r"|(?:채널|channels?)\s*(?:수|count|number)?\s*(?:는|은|이|가|:|=)?\s*(\d+)(?![\d.×xX*])")
+_BRANCH = re.compile(r"branch\s*([1-9])|브랜치\s*([1-9])|가지\s*([1-9])"
+                     r"|([1-9])\s*번(?:째)?\s*(?:브랜치|branch|가지)|([1-9])(?:st|nd|rd|th)\s+branch")
+
+
+def _line_facts(line: Line) -> dict:
+    """What the model says about ``line``: the shapes its layers receive and produce, their
+    kernel sizes and strides, the channel counts, the branch numbers it uses."""
+    modules = _facts()["modules"]
+    instances = _parts_of(line.part)
+    shapes: set[tuple] = set()
+    kernels: set[int] = set()
+    strides: set[int] = set()
+    channels: set[int] = set()
+    for instance in instances:
+        for name in line.names:
+            path = f"{instance}.{name}" if instance else name
+            if path not in modules:
+                continue
+            inside = [p for p in modules if p == path or p.startswith(path + ".")]
+            for p in inside:
+                kernels.update([modules[p]["kernel"]] if "kernel" in modules[p] else [])
+                strides.update([modules[p]["stride"]] if "stride" in modules[p] else [])
+            for p in (inside if line.role in ("init", "def") else [path]):
+                shapes.update(tuple(modules[p][k]) for k in ("in", "out") if k in modules[p])
+                if "out_channels" in modules[p]:
+                    channels.add(modules[p]["out_channels"])
+        if line.role in ("def", "return") and line.part.endswith("forward") and instance in modules:
+            shapes.update(tuple(modules[instance][k]) for k in ("in", "out"))
+    shapes.discard(())
+    channels.update(s[0] for s in shapes)
+    flat = {(s[0] * s[1] * s[2],) for s in shapes if len(s) == 3}
+    return {"shapes": shapes | flat, "kernels": kernels, "strides": strides, "channels": channels,
+            "branches": {int(n[-1]) for n in line.names if re.fullmatch(r"branch\d", n)}}
+
+
+def review_comment(number: int, text: str) -> tuple[list[str], list[str]]:
+    """(problems, remarks) for the comment ``text`` on hand-out line ``number``.
+
+    A problem makes the comment wrong: it says too little, or a number it states is not
+    what the traced model has on this line. A remark is a note on an accepted comment.
+    """
+    line = handout()[number - 1]
+    problems, remarks = [], []
+    if len(content_words(text)) < MIN_COMMENT_WORDS or len({w.lower() for w in content_words(text)}) < 2:
+        problems.append(f"say what the line does, in at least {MIN_COMMENT_WORDS} different words "
+                        "(Korean or English)")
+        return problems, remarks
+    facts = _line_facts(line)
+    spatial = {s[1:] for s in facts["shapes"] if len(s) == 3}
+    rest = text
+    for match in _SHAPE3.finditer(text):
+        a, b, c = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
+        rest = rest.replace(match.group(0), " ", 1)
+        if not facts["shapes"] or (a, b, c) in facts["shapes"]:
+            continue
+        if (c, a, b) in facts["shapes"]:
+            remarks.append(f"{a}×{b}×{c} reads as H×W×C, the paper's order; PyTorch's is C×H×W "
+                           "(accepted)")
+            continue
+        problems.append(f"the comment states the shape {a}×{b}×{c} (read as C×H×W), which is neither "
+                        "what this line's layers receive nor what they produce")
+    for match in _STRIDE.finditer(rest):
+        s = int(match.group(1) or match.group(2))
+        if facts["strides"] and s not in facts["strides"]:
+            problems.append(f"the comment says stride {s}; no layer on this line has that stride")
+    for match in _PAIR.finditer(rest):
+        a, b = int(match.group(1)), int(match.group(2))
+        if a != b:
+            continue
+        if a <= 11 and facts["kernels"]:
+            if a not in facts["kernels"] and (a, b) not in spatial:
+                problems.append(f"the comment names a {a}×{a} kernel; no layer on this line has "
+                                "that kernel size")
+        elif a > 11 and spatial and (a, b) not in spatial:
+            problems.append(f"{a}×{b} is not a height×width that this line's layers see")
+    for match in _CHANNELS.finditer(rest):
+        n = int(next(g for g in match.groups() if g))
+        if facts["channels"] and n not in facts["channels"]:
+            problems.append(f"the comment states {n} channels; that is not a channel count of "
+                            "this line's input or output")
+    for match in _BRANCH.finditer(text):
+        k = int(next(g for g in match.groups() if g))
+        if facts["branches"] and k not in facts["branches"]:
+            problems.append(f"the comment names branch {k}, but this line is about "
+                            + " and ".join(f"branch {b}" for b in sorted(facts["branches"])))
+    return problems, remarks
+
+
+COMMENT_HINT = ("Recompute what you state from the line: a conv or pool with kernel k, stride s "
+                "and padding p maps a side n to ⌊(n + 2p − k)/s⌋ + 1 (⌈⌉ with ceil_mode), and "
+                "its out_channels (or the sum of the branches) gives C.")
+
+
+class _LineComment(Comment):
+    """A comment on hand-out line ``number``, reviewed by :func:`review_comment`."""
+
+    def __init__(self, number: int):
+        super().__init__(MIN_COMMENT_WORDS)
+        self.number = number
+        self.form = "a comment: a string, in Korean or English"
+
+    def same(self, given, expected):
+        return not review_comment(self.number, given)[0]
+
+    def diagnose(self, given, expected):
+        problems, _ = review_comment(self.number, given)
+        text = "; ".join(problems)
+        text = text[:1].upper() + text[1:] + "."
+        if any(not p.startswith("say what") for p in problems):
+            text += " " + COMMENT_HINT
+        return text
+
+    def remark(self, value):
+        if not isinstance(value, str):
+            return None
+        text = value.strip().lstrip("#").strip()
+        problems, remarks = review_comment(self.number, text)
+        return "; ".join(remarks) if remarks and not problems else None
 
 
 # ------------------------------------------------------------------------------ the questions
@@ -211,7 +534,7 @@ CONCAT_HINT = ("torch.cat(..., dim=1) stacks the four branch outputs along the c
 MACS_HINTS = {
     "with_reduction": ("A conv's multiply-adds = its weights (k·k·C_in·C_out) × its output H·W. Inception 3a "
                        "has six convs (branch1's 1×1, the two reduces, the 3×3, the 5×5, pool proj), all on "
-                       "its 28×28 input; count weights only (no biases, no pooling)."),
+                       "its input's H×W; count weights only (no biases, no pooling)."),
     "without_reduction": ("In the naive module (Figure 2a, NaiveInception) the 1×1, 3×3 and 5×5 convs all "
                           "see every input channel, and the max-pool branch has no multiply-adds. Use "
                           "inception 3a's #1×1, #3×3 and #5×5 filter counts, weights × output H·W."),
@@ -220,41 +543,9 @@ AUX_HINTS = {
     "training": ("Read GoogLeNet.forward: where are self.aux1 and self.aux2 called, on which x, and what "
                  "does forward return when run_aux is True?"),
     "evaluation": "model.eval() sets self.training to False: follow run_aux through GoogLeNet.forward.",
-    "loss_weight": ("Find where 0.3 appears in cnncourse/models/googlenet.py: read googlenet_loss, and "
-                    "compare with the dropout of AuxClassifier."),
+    "loss_weight": ("Find where the weight appears: read googlenet_loss, and compare with the dropout of "
+                    "AuxClassifier."),
 }
-COMMENT_HINT = (f"Write at least {MIN_COMMENT_CHARS} characters: what the line computes and, where it "
-                "helps, the shape it produces.")
-COMMENT_NOTE = ("present — the checker can only check that a comment is there and long enough; "
-                "compare it with the reference page")
-
-
-@functools.lru_cache(maxsize=1)
-def questions() -> tuple[Question, ...]:
-    """Every checked item of the assignment, in the order the report lists them."""
-    qs = []
-    for name in SHAPE_LAYERS + OPTIONAL_SHAPE_LAYERS:
-        length = 1 if name == "fc" else 3
-        kind = Shape(length)
-        hint = SHAPE_HINTS.get(name, _INCEPTION_HINT)
-        qs.append(Question(("shapes", name), kind, lambda n=name: _shapes()[n], hint,
-                           optional=name in OPTIONAL_SHAPE_LAYERS))
-    branch_kind = _Branches()
-    for name in INCEPTION_MODULES:
-        qs.append(Question(("branches", name), branch_kind, lambda n=name: _branches()[n], BRANCH_HINT))
-    concat_kind = Count(0, "the module's output channels", floats=False)
-    for name in INCEPTION_MODULES:
-        qs.append(Question(("concat", name), concat_kind, lambda n=name: _shapes()[n][0], CONCAT_HINT))
-    macs_kind = Count(0.005, "the multiply-adds of inception 3a")
-    qs.append(Question(("macs", "with_reduction"), macs_kind, lambda: _macs_3a()[0], MACS_HINTS["with_reduction"]))
-    qs.append(Question(("macs", "without_reduction"), macs_kind, lambda: _macs_3a()[1],
-                       MACS_HINTS["without_reduction"]))
-    for key, options in AUX_OPTIONS.items():
-        qs.append(Question(("aux", key), Choice(options), lambda k=key: _aux_facts()[k], AUX_HINTS[key]))
-    comment_kind = Comment(MIN_COMMENT_CHARS)
-    for i in range(1, len(forward_lines()) + 1):
-        qs.append(Question(("comments", i), comment_kind, None, COMMENT_HINT, note=COMMENT_NOTE))
-    return tuple(qs)
 
 
 class _Branches(IntTuple):
@@ -273,13 +564,45 @@ class _Branches(IntTuple):
         return super().parse(value)
 
 
+_QUESTIONS: Optional[tuple[Question, ...]] = None
+
+
+def questions() -> tuple[Question, ...]:
+    """Every checked item of the assignment, in the order the report lists them."""
+    global _QUESTIONS
+    if _QUESTIONS is not None:
+        return _QUESTIONS
+    qs = []
+    for name in SHAPE_LAYERS + OPTIONAL_SHAPE_LAYERS:
+        kind = Shape(1 if name == "fc" else 3)
+        qs.append(Question(("shapes", name), kind, lambda n=name: _shapes()[n],
+                           SHAPE_HINTS.get(name, _INCEPTION_HINT), optional=name in OPTIONAL_SHAPE_LAYERS))
+    branch_kind = _Branches()
+    for name in INCEPTION_MODULES:
+        qs.append(Question(("branches", name), branch_kind, lambda n=name: _branches()[n], BRANCH_HINT))
+    concat_kind = Count(0, "the module's output channels", floats=False)
+    for name in INCEPTION_MODULES:
+        qs.append(Question(("concat", name), concat_kind, lambda n=name: _shapes()[n][0], CONCAT_HINT))
+    macs_kind = Count(0.005, "the multiply-adds of inception 3a")
+    for i, key in enumerate(("with_reduction", "without_reduction")):
+        qs.append(Question(("macs", key), macs_kind, lambda i=i: _facts()["macs"][i], MACS_HINTS[key]))
+    for key, options in AUX_OPTIONS.items():
+        qs.append(Question(("aux", key), Choice(options), lambda k=key: _facts()["aux"][k], AUX_HINTS[key]))
+    for line in handout():
+        qs.append(Question(("comments", line.number), _LineComment(line.number), None, ""))
+    _QUESTIONS = tuple(qs)
+    return _QUESTIONS
+
+
+PARTS = {"shapes": "(a)", "branches": "(b)", "concat": "(b)", "macs": "(c)", "aux": "(d)", "comments": "(e)"}
+
+
 def template() -> dict:
     """The blank answer dict: every item present, every value ``None`` ("not answered")."""
     blank: dict = {}
     for q in questions():
-        if q.optional:
-            continue
-        blank.setdefault(q.path[0], {})[q.path[1]] = None
+        if not q.optional:
+            blank.setdefault(q.path[0], {})[q.path[1]] = None
     return blank
 
 
@@ -291,8 +614,15 @@ def _normalise(answers: Any) -> Any:
     if isinstance(comments, (list, tuple)):
         comments = {i: c for i, c in enumerate(comments, start=1)}
     elif isinstance(comments, dict):
-        comments = {int(k) if isinstance(k, str) and k.strip().isdigit() else k: v for k, v in comments.items()}
+        def key(k):
+            if isinstance(k, str) and k.strip().isdecimal() and len(k.strip()) < 6:
+                return int(k.strip())
+            return k
+        comments = {key(k): v for k, v in comments.items()}
     return {**answers, "comments": comments}
+
+
+_attempted: set[str] = set()
 
 
 def check(answers: Any) -> Report:
@@ -301,4 +631,64 @@ def check(answers: Any) -> Report:
     Never raises because of the answers: wrong forms, unknown keys and a non-dict are
     reported with a message naming the item and the form expected.
     """
-    return run_checks("GoogLeNet annotation (assignment 1)", list(questions()), _normalise(answers), _EXAMPLE)
+    report = run_checks(TITLE, list(questions()), _normalise(answers), _EXAMPLE)
+    _attempted.update(r.item.partition("[")[0] for r in report.results if r.status != NOT_ANSWERED)
+    return report
+
+
+def save(answers: Any, path, student: str) -> Any:
+    """Write ``answers`` to ``path`` as a submission file (JSON) for ``cnncourse grade googlenet``."""
+    return _save(ASSIGNMENT, CHECKER_VERSION, answers, path, student)
+
+
+# ------------------------------------------------------------------------------ worked solutions
+
+class Text(str):
+    """A string that shows as plain text when it is the last value of a notebook cell."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _shape_text(shape) -> str:
+    return "×".join(str(v) for v in shape)
+
+
+def solution(part: str) -> Text:
+    """The worked solution of ``part`` ("shapes", "branches", "concat", "macs", "aux" or
+    "comments"), computed from the package — shown only after an attempt at that part has been
+    checked with :func:`check` in this session, so that it is read after trying, not instead."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {', '.join(map(repr, PARTS))}; got {part!r}")
+    if part not in _attempted:
+        return Text(f"Try first: put your answers for {part!r} into answers[{part!r}] and run "
+                    f"hw.check(answers); then hw.solution({part!r}) shows the worked solution.")
+    facts = _facts()
+    modules = facts["modules"]
+    if part == "shapes":
+        rows = [f"{name:<12} {_shape_text(modules[name]['out']):>10}   (input {_shape_text(modules[name]['in'])})"
+                for name in SHAPE_LAYERS]
+        return Text("Output shapes, traced on the model (C×H×W):\n" + "\n".join(rows))
+    if part in ("branches", "concat"):
+        rows = []
+        for name in INCEPTION_MODULES:
+            widths = _branches()[name]
+            rows.append(f"{name}: {' + '.join(map(str, widths))} = {sum(widths)} "
+                        f"(module output {modules[name]['out'][0]} channels)")
+        return Text("Branch outputs (branch1..branch4) and their concatenation:\n" + "\n".join(rows))
+    if part == "macs":
+        with_r, without_r = facts["macs"]
+        c, h, w = modules["inception3a"]["in"]
+        convs = [(p, e) for p, e in modules.items() if p.startswith("inception3a.") and "kernel" in e
+                 and "weights" in e]
+        lines = [f"  {p:<28} {e['weights']:>7,} weights × {e['out'][1]}·{e['out'][2]} = "
+                 f"{e['weights'] * e['out'][1] * e['out'][2]:,}" for p, e in convs]
+        return Text(f"Inception 3a sees {c}×{h}×{w}. With the 1×1 reductions:\n" + "\n".join(lines)
+                    + f"\n  total {with_r:,} multiply-adds\nNaive module (Figure 2a): {without_r:,}; "
+                    f"the reductions make it {without_r / with_r:.2f}× cheaper.")
+    if part == "aux":
+        return Text("\n".join(f"{k}: {letter} — {AUX_OPTIONS[k][letter]}" for k, letter in facts["aux"].items())
+                    + "\n(Read off by running the model in training and in evaluation mode, and by "
+                    "recomputing googlenet_loss by hand.)")
+    return Text("The comments are judged by a reader; the answer key page (GoogLeNet, fully annotated) "
+                "has a comment on every line of the hand-out, and the checker passes all of them.")

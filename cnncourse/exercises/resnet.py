@@ -1,132 +1,233 @@
-"""Assignment 2, "review the ResNet paper" (ResNet 논문 review): checks for the numeric questions.
+"""Assignment 2, "review the ResNet paper" (ResNet 논문 review): the reading questions and their checker.
 
-The review's questions are answered in one flat dict (``template()`` gives the blank one)::
+Most questions test reading the paper {He et al. 2015}: what the degradation problem is and
+is not, what Figure 4 shows, where the ReLU sits, which shortcut option the deeper nets use and
+why not C, what Table 2 says at 18 layers, what the 110- and 1202-layer CIFAR nets needed or
+showed. They are multiple choice (one letter) or a number read off a table, and their hints
+point to a section, figure or table, never to the answer. Three questions ask for code, and
+their hints teach a method (count a projection's weights; sum a conv's multiply-adds; let
+autograd differentiate). The answers go into one flat dict (``template()`` gives the blank one)::
 
-    answers = {
-        "resnet18_A_params": 11_689_512,        # parameters of ResNet-18 with option-A shortcuts
-        "resnet50_v1_gflops": 3.9,              # multiply-adds of ResNet-50 v1, in G, one decimal
-        "zero_cost_option": "A",                # a letter
-        ...
-    }
+    answers = {"degradation": "A", ..., "plain34_minus_plain18_top1": 0.42, ...}
 
-and ``check(answers)`` returns a :class:`~cnncourse.exercises._report.Report`, the same
-report as assignment 1's. :data:`QUESTIONS` holds the question texts. Every correct answer
-is computed from the package when it is needed (parameter counts on the meta device, FLOPs
-with :func:`cnncourse.count_flops`, blocks and layers from the built models, a derivative
-with autograd); only the hints are written by hand.
+and ``check(answers)`` returns a :class:`~cnncourse.exercises._report.Report`.
+:data:`QUESTIONS` holds the texts, :data:`OPTIONS` the choices.
 
-Tolerances: parameter counts within ±0.5% (so "0.85M" passes for ResNet-56, as Table 6
-prints it), parameter *differences*, blocks and layers exact, GFLOPs within ±0.05 (one
-decimal), the derivative within ±0.001.
+Where the answers come from: the numeric answers are computed (parameter counts and
+multiply-adds from the models built on the ``meta`` device, cached like assignment 1's; the
+table difference from :mod:`cnncourse.papers`; the derivative with autograd). The letters of
+the reading questions are what the paper says, so they are stored, with the passage that
+settles each, in :data:`_KEY` — read them in :func:`solution` after an attempt.
 """
 from __future__ import annotations
 
-import functools
-from typing import Any
+from typing import Any, Optional
 
 import torch
 from torch import nn
 
-from ..analysis import count_flops, count_params
+from .. import papers
+from ..analysis import count_params
 from ..models import get_model
-from ._report import Choice, Count, Decimal, Question, Report, run_checks
+from ..models import resnet as _resnet_source
+from ..models import resnet_cifar as _cifar_source
+from . import _facts as _cache
+from ._report import NOT_ANSWERED, Choice, Count, Decimal, Question, Report, run_checks
+from ._submission import save as _save
 
-__all__ = ["check", "template", "QUESTIONS"]
+__all__ = ["check", "template", "solution", "save", "QUESTIONS", "OPTIONS", "CHECKER_VERSION"]
 
-# key: (question, hint). The hints point at the reasoning and never state the answer.
+CHECKER_VERSION = "resnet-2"
+ASSIGNMENT = "resnet"
+TITLE = "ResNet paper questions (assignment 2)"
+SOURCES = [_resnet_source, _cifar_source]
+
+# key: (question, hint). The hints point to where the paper answers, never to the answer.
 QUESTIONS: dict[str, tuple[str, str]] = {
-    "resnet18_A_params": (
-        "How many parameters does ResNet-18 with option-A shortcuts have (BatchNorm and fc included)?",
-        "Build cnncourse.get_model('resnet18', shortcut='A') and count with cnncourse.count_params; "
-        "BatchNorm's γ and β and the fc layer's weights and biases count too."),
-    "plain18_params": (
-        "How many parameters does the 18-layer plain net have?",
-        "cnncourse.get_model('plain18'): the same convs as ResNet-18 without the shortcuts; count every "
-        "parameter, BatchNorm and fc included."),
-    "resnet34_A_minus_plain34": (
-        "ResNet-34 (option A) minus plain-34: how many more parameters?",
-        "Count both nets. An option-A shortcut is an identity, or a subsampled identity padded with zero "
-        "channels: what weights does that hold?"),
-    "resnet34_B_minus_A": (
-        "ResNet-34: parameters with option B minus parameters with option A?",
-        "Option B adds a projection (1×1 conv, stride 2, + BatchNorm) only where the shape changes: the "
-        "first block of conv3_x, conv4_x and conv5_x. Count their conv weights and BN's γ and β."),
-    "resnet34_C_minus_A": (
-        "ResNet-34: parameters with option C minus parameters with option A?",
-        "Option C puts a projection (1×1 conv + BatchNorm) on every block's shortcut, not only where the "
-        "shape changes; add up those convs' weights and BN's γ and β over all blocks."),
-    "zero_cost_option": (
-        "Which shortcut option ('A', 'B' or 'C') gives ResNet-34 exactly plain-34's parameter count?",
-        "Which option's shortcuts hold no weights at all? Check: count_params of each option vs plain34."),
-    "resnet18_gflops": (
-        "Multiply-adds of ResNet-18 at 224×224, in units of 10⁹, to one decimal?",
-        "count_flops(get_model('resnet18'), (3, 224, 224)).giga, rounded to one decimal; FLOPs here are "
-        "multiply-adds of the convs and the fc layer, as Table 1 counts them."),
-    "resnet50_v1_gflops": (
-        "Multiply-adds of ResNet-50 v1 (stride on the bottleneck's first 1×1) at 224×224, in G, one decimal?",
-        "Measure, do not copy the table: count_flops(get_model('resnet50', variant='v1'), (3, 224, 224)).giga, "
-        "rounded to one decimal."),
-    "resnet50_v15_gflops": (
-        "Multiply-adds of ResNet-50 v1.5 (torchvision's layout) at 224×224, in G, one decimal?",
-        "variant='v1.5' moves the stride 2 from the first 1×1 to the 3×3, so the 3×3 of each "
-        "downsampling block runs on the larger map; measure with count_flops and round to one decimal."),
-    "resnet152_conv4_blocks": (
-        "How many bottleneck blocks are in ResNet-152's conv4_x stage?",
-        "Table 1's 152-layer column, row conv4_x: the ×N multiplier (in the package: len(model.layer3))."),
-    "resnet152_conv4_layers": (
-        "How many weighted layers (convolutions, shortcut projections not counted) are in ResNet-152's conv4_x?",
-        "Each bottleneck block has three convs (1×1, 3×3, 1×1); the depth in the name does not count the "
-        "projection shortcuts. Multiply by the number of blocks."),
-    "cifar_resnet56_params": (
-        "How many parameters does the CIFAR-10 ResNet-56 have (Table 6)?",
-        "cnncourse.get_model('resnet56') is the CIFAR net (6n+2 layers, 16/32/64 filters, option A); "
-        "count_params counts BatchNorm and fc too. An answer within 0.5% passes."),
+    "degradation": (
+        "What is the degradation problem?",
+        "§1 and Figure 1: which error does the figure plot on the left, and which depth is worse there?"),
+    "degradation_cause": (
+        "Why, according to §4.1, is the 34-layer plain net worse than the 18-layer one?",
+        "§4.1, the paragraph on plain networks: what did the authors verify about the forward and "
+        "backward signals, and what do they conjecture instead?"),
+    "figure4": (
+        "What do the ImageNet training curves of Figure 4 show?",
+        "Figure 4: thin curves are training error, bold curves validation error; compare 18 with 34 "
+        "layers in the left plot (plain) and in the right plot (ResNet)."),
+    "relu_position": (
+        "In the building block (Figure 2, Eq. 1), where is the block's last ReLU?",
+        "Figure 2, and the sentence right after Eq. 1 that mentions the second nonlinearity."),
+    "table3_deeper_option": (
+        "Table 3 lists ResNet-50, -101 and -152. Which shortcut option do these deeper nets use "
+        "where the dimensions increase?",
+        "§4.1, 'Deeper Bottleneck Architectures', the paragraph on the 50-layer ResNet."),
+    "why_b_not_c": (
+        "Why does the paper keep option B rather than C for the deeper nets?",
+        "Table 3's ResNet-34 A/B/C rows and the paragraph after them in §4.1 ('Identity vs. "
+        "Projection Shortcuts'): what do the authors conclude from the size of the differences?"),
+    "table2_18_layers": (
+        "What does Table 2 say, and not say, about the 18-layer nets?",
+        "Table 2, and the end of the 'Residual Networks' paragraph of §4.1: at 18 layers, does the "
+        "final error differ, or something else?"),
+    "cifar110_start": (
+        "What did the 110-layer CIFAR-10 ResNet need at the start of training?",
+        "§4.2, the paragraph on n = 18 (and its footnote)."),
+    "cifar1202": (
+        "What does the 1202-layer CIFAR-10 net of Table 6 show?",
+        "§4.2, 'Exploring Over 1000 layers', together with Table 6."),
+    "plain34_minus_plain18_top1": (
+        "Table 2: the 34-layer plain net's top-1 error minus the 18-layer plain net's, in "
+        "percentage points (two decimals)?",
+        "Table 2 (top-1 error, 10-crop testing): take the plain column, 34-layer row minus 18-layer row."),
     "cifar_resnet110_n": (
-        "The CIFAR ResNet-110: how many blocks per stage (n)?",
-        "A CIFAR ResNet has 6n + 2 weighted layers: solve for n."),
+        "The CIFAR-10 nets of §4.2 have 6n + 2 weighted layers. What is n for the 110-layer net?",
+        "§4.2 defines the depth as 6n + 2 (n blocks of two 3×3 convs per stage, three stages, plus the "
+        "first conv and the fc layer): solve for n."),
+    "resnet34_B_minus_A": (
+        "Code: how many more parameters does ResNet-34 have with option B than with option A?",
+        "Method: a projection shortcut is a 1×1 conv (C_in·C_out weights, no bias) followed by "
+        "BatchNorm (γ and β: 2·C_out). Find in Table 1 where the shape changes and add those "
+        "projections up; check your sum by building both nets on the meta device and subtracting "
+        "their cnncourse.count_params."),
+    "resnet50_v1_gflops": (
+        "Code: the multiply-adds of ResNet-50 v1 (stride 2 on the bottleneck's first 1×1) at "
+        "224×224, in units of 10⁹, to one decimal?",
+        "Method: a conv's multiply-adds are k·k·C_in·C_out × H_out·W_out, a linear layer's its weights; "
+        "sum over the whole net (cnncourse.count_flops does that sum). Table 1 rounds, so measure."),
     "dHdx_at_2": (
-        "A residual unit H(x) = F(x) + x with F(x) = x³/3: what is dH/dx at x = 2?",
-        "dH/dx = dF/dx + 1: differentiate F, evaluate at x = 2 — or let autograd do it "
-        "(x = torch.tensor(2.0, requires_grad=True))."),
+        "Code: a residual unit H(x) = F(x) + x with F(x) = x³/3. What is dH/dx at x = 2?",
+        "Method: dH/dx = dF/dx + d(x)/dx. Differentiate by hand, then confirm with autograd: "
+        "x = torch.tensor(2.0, requires_grad=True), build H, call H.backward() and read x.grad."),
 }
 
-_EXAMPLE = "{'resnet18_A_params': 11_000_000}"
+OPTIONS: dict[str, dict[str, str]] = {
+    "degradation": {
+        "A": "Deeper plain nets have a higher test error because they overfit the training set.",
+        "B": "Deeper plain nets have a higher training error than shallower ones, so it is not "
+             "caused by overfitting.",
+        "C": "Deeper nets cannot be trained at all: their gradients vanish at initialization.",
+        "D": "Deeper nets need more multiply-adds than shallower ones.",
+    },
+    "degradation_cause": {
+        "A": "Vanishing gradients: the backward signal becomes too small to learn from.",
+        "B": "Overfitting: the deeper net memorises the training set.",
+        "C": "Unlikely to be vanishing gradients (the nets use batch normalization, and the signals "
+             "were checked); the authors conjecture slow convergence and leave the cause open.",
+        "D": "Too few training iterations for the 34-layer net.",
+    },
+    "figure4": {
+        "A": "Plain-34 has a higher training error than plain-18 during the whole run, while "
+             "ResNet-34 has a lower one than ResNet-18.",
+        "B": "Plain-34 and ResNet-34 reach the same training error; only validation differs.",
+        "C": "ResNet-18 has a higher training error than plain-18 at every epoch.",
+        "D": "All four nets end at the same training and validation error.",
+    },
+    "relu_position": {
+        "A": "Inside F only: F(x) + x is passed on without a nonlinearity.",
+        "B": "After the addition: the block outputs ReLU(F(x) + x).",
+        "C": "On the shortcut: the block outputs F(x) + ReLU(x).",
+        "D": "A residual block has no ReLU.",
+    },
+    "table3_deeper_option": {
+        "A": "Option A (zero-padding identity).",
+        "B": "Option B (projections only where dimensions increase).",
+        "C": "Option C (projections on every shortcut).",
+        "D": "No shortcut where the dimensions increase.",
+    },
+    "why_b_not_c": {
+        "A": "C has the highest error of the three options in Table 3.",
+        "B": "A, B and C differ only a little, so projections are not essential for the degradation "
+             "problem; C's extra parameters, memory and time are not worth it.",
+        "C": "C cannot be combined with bottleneck blocks.",
+        "D": "C turns the residual net back into a plain net.",
+    },
+    "table2_18_layers": {
+        "A": "ResNet-18 is far more accurate than plain-18.",
+        "B": "The two end at about the same error; the ResNet converges faster early in training.",
+        "C": "ResNet-18 has fewer parameters than plain-18.",
+        "D": "Plain-18 already suffers from the degradation problem.",
+    },
+    "cifar110_start": {
+        "A": "Dropout and maxout.",
+        "B": "A warm-up: a learning rate of 0.01 until the training error is below 80% (about 400 "
+             "iterations), then back to 0.1.",
+        "C": "Pre-training a shallower net and copying its weights.",
+        "D": "Option C shortcuts instead of option A.",
+    },
+    "cifar1202": {
+        "A": "Its training error is as low as the 110-layer net's, but its test error is higher; the "
+             "paper suspects overfitting.",
+        "B": "It cannot be trained: its training error stays high, like a deep plain net's.",
+        "C": "It is the most accurate net of Table 6.",
+        "D": "It has as many parameters as the 110-layer net.",
+    },
+}
 
+# The reading questions' letters, with the passage that settles each (shown by solution()).
+_KEY: dict[str, tuple[str, str]] = {
+    "degradation": ("B", "§1/Figure 1: the deeper plain net has the higher *training* error, which "
+                         "overfitting cannot explain."),
+    "degradation_cause": ("C", "§4.1: BN keeps forward signals' variances non-zero and backward gradients "
+                               "healthy, so vanishing gradients are 'unlikely'; the authors conjecture "
+                               "exponentially low convergence rates and leave the reason to future study."),
+    "figure4": ("A", "Figure 4: left, plain-34 above plain-18 throughout training; right, ResNet-34 below "
+                     "ResNet-18."),
+    "relu_position": ("B", "Figure 2 / Eq. 1: 'we adopt the second nonlinearity after the addition'."),
+    "table3_deeper_option": ("B", "§4.1: the 50/101/152-layer nets use option B for increasing dimensions."),
+    "why_b_not_c": ("B", "§4.1: the small differences among A/B/C show projections are not essential; "
+                         "C is not used to reduce memory/time complexity and model size."),
+    "table2_18_layers": ("B", "Table 2: 27.94% vs 27.88%; §4.1: the ResNet 'eases the optimization by "
+                              "providing faster convergence at the early stage'."),
+    "cifar110_start": ("B", "§4.2: lr 0.01 to warm up until the training error is below 80% (about 400 "
+                            "iterations), then 0.1."),
+    "cifar1202": ("A", "§4.2: similar training error to the 110-layer net, test error 7.93% vs 6.43%; the "
+                       "authors argue overfitting on a small data set, without maxout or dropout."),
+}
+
+_EXAMPLE = "{'degradation': 'A'}"
+
+
+# ------------------------------------------------------------------------------ computed answers
 
 def _meta(name: str, **options) -> nn.Module:
     with torch.device("meta"):
         return get_model(name, **options)
 
 
-@functools.lru_cache(maxsize=None)
-def _params(name: str, shortcut: str | None = None) -> int:
-    return count_params(_meta(name, **({"shortcut": shortcut} if shortcut else {})))
+def _macs(model: nn.Module, size=(3, 224, 224)) -> int:
+    """Multiply-adds of every conv (weights × output H·W) and linear layer (weights), traced on meta."""
+    total = 0
+
+    def hook(module, inputs, output):
+        nonlocal total
+        positions = output.shape[2] * output.shape[3] if output.dim() == 4 else 1
+        total += module.weight.numel() * positions
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(1, *size, device="meta"))
+    finally:
+        for h in handles:
+            h.remove()
+    return total
 
 
-@functools.lru_cache(maxsize=None)
-def _gflops(name: str, variant: str = "v1") -> float:
-    with torch.random.fork_rng():
-        return count_flops(get_model(name, variant=variant), (3, 224, 224)).giga
+def compute_facts() -> dict:
+    """The numbers the code questions are checked against, from the models built on ``meta``."""
+    return {
+        "resnet34_A_params": count_params(_meta("resnet34", shortcut="A")),
+        "resnet34_B_params": count_params(_meta("resnet34", shortcut="B")),
+        "resnet50_v1_macs": _macs(_meta("resnet50", variant="v1")),
+        "cifar_resnet110_n": len(_meta("resnet110").layer1),
+    }
 
 
-@functools.lru_cache(maxsize=None)
-def _conv4(what: str) -> int:
-    stage = _meta("resnet152").layer3
-    if what == "blocks":
-        return len(stage)
-    return sum(isinstance(m, nn.Conv2d) for block in stage for name, m in block.named_children()
-               if name.startswith("conv"))
+def _facts() -> dict:
+    return _cache.facts("resnet", SOURCES, compute_facts)
 
-
-@functools.lru_cache(maxsize=None)
-def _cifar_n(depth: int) -> int:
-    return len(_meta(f"resnet{depth}").layer1)
-
-
-def _zero_cost_option() -> str:
-    plain = _params("plain34")
-    same = [option for option in "ABC" if _params("resnet34", option) == plain]
-    return same[0] if same else "?"
 
 
 def _dHdx_at_2() -> float:
@@ -136,45 +237,39 @@ def _dHdx_at_2() -> float:
     return float(grad)
 
 
+def _table2_difference() -> float:
+    top1 = papers.RESNET_TABLE2_TOP1
+    return round(top1[34]["plain"] - top1[18]["plain"], 2)
+
+
 _EXPECTED = {
-    "resnet18_A_params": lambda: _params("resnet18", "A"),
-    "plain18_params": lambda: _params("plain18"),
-    "resnet34_A_minus_plain34": lambda: _params("resnet34", "A") - _params("plain34"),
-    "resnet34_B_minus_A": lambda: _params("resnet34", "B") - _params("resnet34", "A"),
-    "resnet34_C_minus_A": lambda: _params("resnet34", "C") - _params("resnet34", "A"),
-    "zero_cost_option": _zero_cost_option,
-    "resnet18_gflops": lambda: _gflops("resnet18"),
-    "resnet50_v1_gflops": lambda: _gflops("resnet50", "v1"),
-    "resnet50_v15_gflops": lambda: _gflops("resnet50", "v1.5"),
-    "resnet152_conv4_blocks": lambda: _conv4("blocks"),
-    "resnet152_conv4_layers": lambda: _conv4("layers"),
-    "cifar_resnet56_params": lambda: _params("resnet56"),
-    "cifar_resnet110_n": lambda: _cifar_n(110),
+    **{key: (lambda k=key: _KEY[k][0]) for key in _KEY},
+    "plain34_minus_plain18_top1": _table2_difference,
+    "cifar_resnet110_n": lambda: _facts()["cifar_resnet110_n"],
+    "resnet34_B_minus_A": lambda: _facts()["resnet34_B_params"] - _facts()["resnet34_A_params"],
+    "resnet50_v1_gflops": lambda: _facts()["resnet50_v1_macs"] / 1e9,
     "dHdx_at_2": _dHdx_at_2,
 }
 
 _KINDS = {
-    "resnet18_A_params": Count(0.005, "a parameter count"),
-    "plain18_params": Count(0.005, "a parameter count"),
-    "resnet34_A_minus_plain34": Count(0, "a parameter difference", allow_zero=True, floats=False),
-    "resnet34_B_minus_A": Count(0, "a parameter difference", allow_zero=True, floats=False),
-    "resnet34_C_minus_A": Count(0, "a parameter difference", allow_zero=True, floats=False),
-    "zero_cost_option": Choice({"A": "option A", "B": "option B", "C": "option C"}),
-    "resnet18_gflops": Decimal(0.05, "GFLOPs (multiply-adds ÷ 10⁹)"),
-    "resnet50_v1_gflops": Decimal(0.05, "GFLOPs (multiply-adds ÷ 10⁹)"),
-    "resnet50_v15_gflops": Decimal(0.05, "GFLOPs (multiply-adds ÷ 10⁹)"),
-    "resnet152_conv4_blocks": Count(0, "a number of blocks", floats=False),
-    "resnet152_conv4_layers": Count(0, "a number of layers", floats=False),
-    "cifar_resnet56_params": Count(0.005, "a parameter count"),
+    **{key: Choice(OPTIONS[key]) for key in OPTIONS},
+    "plain34_minus_plain18_top1": Decimal(0.005, "a difference in percentage points"),
     "cifar_resnet110_n": Count(0, "a number of blocks per stage", floats=False),
+    "resnet34_B_minus_A": Count(0, "a parameter difference", allow_zero=True, floats=False),
+    "resnet50_v1_gflops": Decimal(0.05, "GFLOPs (multiply-adds ÷ 10⁹)"),
     "dHdx_at_2": Decimal(0.001, "a derivative"),
 }
 
+_QUESTIONS: Optional[tuple[Question, ...]] = None
 
-@functools.lru_cache(maxsize=1)
+
 def questions() -> tuple[Question, ...]:
     """Every checked item, in the order of :data:`QUESTIONS`."""
-    return tuple(Question((key,), _KINDS[key], _EXPECTED[key], hint) for key, (_, hint) in QUESTIONS.items())
+    global _QUESTIONS
+    if _QUESTIONS is None:
+        _QUESTIONS = tuple(Question((key,), _KINDS[key], _EXPECTED[key], hint)
+                           for key, (_, hint) in QUESTIONS.items())
+    return _QUESTIONS
 
 
 def template() -> dict:
@@ -182,10 +277,50 @@ def template() -> dict:
     return {key: None for key in QUESTIONS}
 
 
+_attempted: set[str] = set()
+
+
 def check(answers: Any) -> Report:
-    """Check assignment 2's numeric answers; returns a report (print it, or show it in a notebook).
+    """Check assignment 2's answers; returns a report (print it, or show it in a notebook).
 
     Never raises because of the answers: wrong forms, unknown keys and a non-dict are
     reported with a message naming the item and the form expected.
     """
-    return run_checks("ResNet review questions (assignment 2)", list(questions()), answers, _EXAMPLE)
+    report = run_checks(TITLE, list(questions()), answers, _EXAMPLE)
+    _attempted.update(r.item for r in report.results if r.status != NOT_ANSWERED)
+    return report
+
+
+def save(answers: Any, path, student: str):
+    """Write ``answers`` to ``path`` as a submission file (JSON) for ``cnncourse grade resnet``."""
+    return _save(ASSIGNMENT, CHECKER_VERSION, answers, path, student)
+
+
+class Text(str):
+    """A string that shows as plain text when it is the last value of a notebook cell."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def solution(key: str) -> Text:
+    """The answer to question ``key`` and where the paper (or the code) settles it — shown only
+    after an attempt at that question has been checked with :func:`check` in this session."""
+    if key not in QUESTIONS:
+        raise ValueError(f"key must be one of the question keys ({', '.join(QUESTIONS)}); got {key!r}")
+    if key not in _attempted:
+        return Text(f"Try first: answer {key!r} and run hw.check(answers); then hw.solution({key!r}) "
+                    "shows the answer and where it comes from.")
+    if key in _KEY:
+        letter, why = _KEY[key]
+        return Text(f"{key}: {letter} — {OPTIONS[key][letter]}\n{why}")
+    value = _EXPECTED[key]()
+    how = {
+        "plain34_minus_plain18_top1": "Table 2, plain column: 34-layer row minus 18-layer row.",
+        "cifar_resnet110_n": "6n + 2 = 110.",
+        "resnet34_B_minus_A": "three projections (conv3_1, conv4_1, conv5_1): 1×1 conv weights + BN γ, β.",
+        "resnet50_v1_gflops": "every conv's weights × output H·W, plus the fc layer (Table 1 prints 3.8).",
+        "dHdx_at_2": "dF/dx = x² = 4, plus 1 from the shortcut.",
+    }[key]
+    shown = f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
+    return Text(f"{key}: {shown} — {how}")
