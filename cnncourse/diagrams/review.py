@@ -537,7 +537,7 @@ def vgg_costs(rows: list[dict]):
 
 def activation_scales(scales: dict[str, list[float]]):
     """Root-mean-square activation after each ReLU, one line per initialisation (log scale)."""
-    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    fig, ax = plt.subplots(figsize=(9, 3.2))
     markers = "osD^v"
     for i, (name, values) in enumerate(scales.items()):
         ax.semilogy(range(1, len(values) + 1), values, marker=markers[i % len(markers)],
