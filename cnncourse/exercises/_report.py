@@ -84,7 +84,7 @@ def _safe_repr(value: Any, limit: int = 50) -> str:
             text = repr(value)
     except Exception:
         text = f"<{type(value).__name__}>"
-    return _short(text, limit)
+    return _short(" ".join(text.split()), limit)  # one line, whatever the repr
 
 
 def _type_name(value: Any) -> str:
@@ -565,8 +565,9 @@ class Report:
 
 # ------------------------------------------------------------------------------ running
 
-def _close(key: Any, known: list[str]) -> str:
-    if not isinstance(key, str):
+def _close(key: Any, known: list) -> str:
+    known = [k for k in known if isinstance(k, str)]
+    if not isinstance(key, str) or not known:
         return "."
     matches = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
     if not matches:

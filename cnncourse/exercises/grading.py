@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import googlenet, resnet
-from ._report import CORRECT, NOT_ANSWERED, Report
+from ._report import CORRECT, Report, plural
 from ._submission import MAX_BYTES, SubmissionError, load
 
 CHECKERS = {"googlenet": googlenet, "resnet": resnet}
@@ -133,8 +133,8 @@ def grade(assignment: str, paths: list, csv_path=None, feedback_dir=None, out=No
             (folder / f"{name}.txt").write_text(feedback_text(g), encoding="utf-8")
 
     good = [g for g in results if g.ok]
-    print(f"{assignment}: {len(results)} files, {len(good)} graded, {len(results) - len(good)} not graded",
-          file=out)
+    print(f"{assignment}: {plural(len(results), 'file')}, {len(good)} graded, "
+          f"{len(results) - len(good)} not graded", file=out)
     if good:
         scores = sorted(100 * g.report.score for g in good)
         print(f"  score: mean {sum(scores) / len(scores):.1f}%, median {scores[len(scores) // 2]:.1f}%, "
