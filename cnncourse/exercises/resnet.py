@@ -324,3 +324,8 @@ def solution(key: str) -> Text:
     }[key]
     shown = f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
     return Text(f"{key}: {shown} — {how}")
+
+
+def questions_and_answers() -> dict[str, Any]:
+    """{key: the correct answer} for every question (for the teacher's tools and the tests)."""
+    return {key: _EXPECTED[key]() for key in QUESTIONS}
