@@ -376,9 +376,9 @@ def _branches() -> dict[str, tuple]:
 # ------------------------------------------------------------------------------ comments
 
 _SEP = r"\s*[×xX*]\s*"
-_SHAPE3 = re.compile(rf"(?<![\d.])(?:(?:[NB]|batch|1){_SEP})?(\d+){_SEP}(\d+){_SEP}(\d+)(?![\d.])"
+_SHAPE3 = re.compile(rf"(?<![\d.#])(?:(?:[NB]|batch|1){_SEP})?(\d+){_SEP}(\d+){_SEP}(\d+)(?![\d.])"
                      r"|\(\s*(?:(?:[NB]|batch|1|-1)\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)")
-_PAIR = re.compile(rf"(?<![\d.])(\d+){_SEP}(\d+)(?![\d.])")
+_PAIR = re.compile(rf"(?<![\d.#])(\d+){_SEP}(\d+)(?![\d.])")  # not "#3×3", a Table 1 column
 _STRIDE = re.compile(r"(?:stride|strides|스트라이드|보폭)\s*(?:는|은|이|가|of|=|:)?\s*(\d+)"
                      rf"|(?<![\d.])\d+{_SEP}\d+\s*/\s*(\d+)")
 _CHANNELS = re.compile(r"(?<![\d.×xX*])(\d+)\s*(?:개(?:의)?\s*)?(?:channels?\b|채널|ch\b|maps?\b|feature maps?)"
@@ -436,8 +436,8 @@ def review_comment(number: int, text: str) -> tuple[list[str], list[str]]:
     for match in _SHAPE3.finditer(text):
         a, b, c = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
         rest = rest.replace(match.group(0), " ", 1)
-        if not facts["shapes"] or (a, b, c) in facts["shapes"]:
-            continue
+        if not facts["shapes"] or (a, b, c) in facts["shapes"] or (a * b * c,) in facts["shapes"]:
+            continue  # (the product: a map before it is flattened for a linear layer)
         if (c, a, b) in facts["shapes"]:
             remarks.append(f"{a}×{b}×{c} reads as H×W×C, the paper's order; PyTorch's is C×H×W "
                            "(accepted)")
