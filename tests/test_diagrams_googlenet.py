@@ -102,7 +102,7 @@ def test_pipeline_boxes_follow_the_trace(model):
     assert sum(t.startswith("LRN\n") for t in main) == 2
 
 
-def test_pipeline_aux_heads_hang_under_4a_and_4d(model):
+def test_pipeline_aux_heads_beside_4a_and_4d(model):
     fig = diagrams.pipeline(model)
     pos = _positions(fig)
     aux = [t for t in pos if t.startswith("auxiliary classifier")]
@@ -113,9 +113,11 @@ def test_pipeline_aux_heads_hang_under_4a_and_4d(model):
     assert "avg pool 5×5/3 → 4×4×512\n1×1 conv → 4×4×128\nFC → 1024, dropout 70%" in first
     assert "avg pool 5×5/3 → 4×4×528" in second
     assert "loss × 0.3" in first and "linear → 1000" in second
-    assert pos[first][0] == pytest.approx(pos["inception 4a\n14×14×512"][0])
-    assert pos[second][0] == pytest.approx(pos["inception 4d\n14×14×528"][0])
-    assert pos[first][1] < pos["inception 4a\n14×14×512"][1]
+    # each head sits level with the module it reads, to its right
+    for head, module in [(first, "inception 4a\n14×14×512"), (second, "inception 4d\n14×14×528")]:
+        assert pos[head][1] == pytest.approx(pos[module][1])
+        assert pos[head][0] > pos[module][0]
+    assert pos["inception 4a\n14×14×512"][1] > pos["inception 4d\n14×14×528"][1]
 
 
 def test_pipeline_changes_with_the_model():

@@ -7,7 +7,7 @@ in the slides. ``tests/test_diagrams_googlenet.py`` compares the labels with the
 
 - :func:`inception_module`: Figure 2 of the paper, (a) naive and (b) with dimension reductions,
   with one module's widths (inception 3b by default, as on the slides).
-- :func:`pipeline`: the whole network in three rows, with the two auxiliary classifiers.
+- :func:`pipeline`: the whole network in three columns, with the two auxiliary classifiers.
 - :func:`gap_vs_fc`: flatten + fully connected layer vs global average pooling at the top.
 - :func:`table1_errata`: Table 1's printed params/ops against the filter counts (the errata).
 - :func:`ilsvrc_chart`: the ILSVRC top-5 errors of the paper's Table 2, and ResNet's.
@@ -134,35 +134,38 @@ def inception_module(model: GoogLeNet | None = None, name: str = "inception3b"):
         kind = "max pool" if isinstance(m, nn.MaxPool2d) else "conv"
         return f"{_k(m)}×{_k(m)} {kind}"
 
-    fig, ax = canvas(21.0, 7.2, scale=0.5)
-    bw, bh, pitch = 2.15, 0.95, 2.4
-    y_in, y_low, y_high, y_cat = 0.75, 2.55, 4.1, 5.75
+    # (a) on top of (b), each panel: input at the bottom, concatenation at the top
+    fig, ax = canvas(10.6, 14.0, scale=0.5)
+    bw, bh, pitch = 2.3, 0.95, 2.6
+    x0 = 0.2 + bw / 2
 
-    def panel(x0, title, columns, concat_note):
+    def panel(y0, title, columns, concat_note):
         # columns: per branch, a list of (text, kind) from bottom to top
-        label(ax, x0 + 1.5 * pitch, 6.85, title, fontsize=9.5, fontweight="bold")
-        span = 3 * pitch + bw   # the input and the concatenation reach across all four branches
+        y_in, y_low, y_high, y_cat = y0 + 0.6, y0 + 2.2, y0 + 3.6, y0 + 5.2
+        label(ax, x0 + 1.5 * pitch, y0 + 6.25, title, fontsize=9.5, fontweight="bold")
+        span = 3 * pitch + bw   # the input and the concatenation reach across all branches
         inp = box(ax, x0 + 1.5 * pitch, y_in, f"previous layer\n{size(c_in)}", "input",
-                  w=span, h=bh, fontsize=8)
-        cat = box(ax, x0 + 1.5 * pitch, y_cat, concat_note, "concat", w=span, h=bh, fontsize=8)
+                  w=span, h=bh, fontsize=8.5)
+        cat = box(ax, x0 + 1.5 * pitch, y_cat, concat_note, "concat", w=span, h=bh,
+                  fontsize=8.5)
         for i, boxes in enumerate(columns):
             x = x0 + i * pitch
             prev = (x, inp.top[1])
             ys = [y_high] if len(boxes) == 1 else [y_low, y_high]
             for (text, kind), y in zip(boxes, ys):
-                b = box(ax, x, y, text, kind, w=bw, h=bh, fontsize=8)
+                b = box(ax, x, y, text, kind, w=bw, h=bh, fontsize=8.5)
                 arrow(ax, prev, b.bottom)
                 prev = b.top
             arrow(ax, prev, (x, cat.bottom[1]))
 
-    panel(0.0 + bw / 2 + 0.15, f"(a) naive version: {macs_a / 1e6:.0f} M multiply-adds", [
+    panel(7.2, f"(a) naive version: {macs_a / 1e6:.0f} M multiply-adds", [
         [(f"{op(conv1)}\n{size(conv1.out_channels)}", "reduce")],
         [(f"{op(conv3)}\n{size(conv3.out_channels)}", "conv")],
         [(f"{op(conv5)}\n{size(conv5.out_channels)}", "conv")],
         [(f"{op(pool)}\n{size(c_in)}", "pool")],
     ], f"filter concatenation\n{hwc(tuple(out_a))} = {conv1.out_channels}+"
        f"{conv3.out_channels}+{conv5.out_channels}+{c_in}")
-    panel(10.9 + bw / 2, f"(b) with dimension reductions: {macs_b / 1e6:.0f} M multiply-adds", [
+    panel(0.0, f"(b) with dimension reductions: {macs_b / 1e6:.0f} M multiply-adds", [
         [(f"{op(conv1)}\n{size(conv1.out_channels)}", "reduce")],
         [(f"{op(red3)}\n{size(red3.out_channels)}", "reduce"),
          (f"{op(conv3)}\n{size(conv3.out_channels)}", "conv")],
@@ -172,7 +175,7 @@ def inception_module(model: GoogLeNet | None = None, name: str = "inception3b"):
          (f"{op(proj)}\n{size(proj.out_channels)}", "reduce")],
     ], f"filter concatenation\n{hwc(tuple(out_b))} = {conv1.out_channels}+"
        f"{conv3.out_channels}+{conv5.out_channels}+{proj.out_channels}")
-    line(ax, [(10.55, 0.3), (10.55, 7.0)], dashed=True, color=MUTED)
+    line(ax, [(0.2, 6.85), (10.4, 6.85)], dashed=True, color=MUTED)
     return fig
 
 
@@ -214,9 +217,10 @@ def _aux_text(model: GoogLeNet, aux_name: str, in_shape) -> str:
 
 
 def pipeline(model: GoogLeNet | None = None):
-    """GoogLeNet from the image to the classifier in three rows (stem; inception 3a–4e;
-    inception 5a–5b and the head), with the auxiliary classifiers where the model attaches
-    them. Output sizes come from a forward pass (``trace_shapes``)."""
+    """GoogLeNet from the image to the classifier in three columns, read top to bottom (the
+    stem; inception 3a–4e; inception 5a–5b and the head), with the auxiliary classifiers
+    beside the modules the model attaches them to. Output sizes come from a forward pass
+    (``trace_shapes``)."""
     model = _model(model)
     rows = trace_shapes(model)
     attach = _aux_attachments(model)
@@ -227,36 +231,42 @@ def pipeline(model: GoogLeNet | None = None):
         name = r.name.replace("inception", "inception ") if r.name.startswith("inception") \
             else describe_layer(module)
         items.append((r.name, f"{name}\n{hwc(r.output_shape)}", _kind(module)))
-    # Three rows: up to the second max pool (the stem), up to 4e, then the rest.
-    cut1 = next(i for i, (n, _, _) in enumerate(items) if n.startswith("inception")) - 1
-    cut1 += 1   # the stem's last pool ends the first row
+    # Three columns: the stem (to its second max pool), up to 4e, then the rest.
+    cut1 = next(i for i, (n, _, _) in enumerate(items) if n.startswith("inception"))
     cut2 = next(i for i, (n, _, _) in enumerate(items) if n.startswith("inception5")) - 1
     groups = [items[:cut1], items[cut1:cut2], items[cut2:]]
 
-    bw, bh, pitch = 2.3, 1.0, 2.75
-    width = max(len(g) for g in groups) * pitch + 0.2
-    y_rows = [8.7, 6.5, 1.0]
-    fig, ax = canvas(width, 9.4, scale=0.45)
+    bw, bh, pitch, aux_w = 2.5, 0.95, 1.3, 3.7
+    n_rows = max(len(g) for g in groups)
+    xs = [0.2 + bw / 2]
+    xs.append(xs[0] + bw + 0.9)
+    aux_x = xs[1] + bw / 2 + 0.45 + aux_w / 2      # the auxiliary heads' band
+    xs.append(aux_x + aux_w / 2 + 0.9 + bw / 2)
+    y_route_top = n_rows * pitch + 0.75
+    y0 = y_route_top - 0.45 - bh / 2
+    y_route_bottom = y0 - (n_rows - 1) * pitch - bh / 2 - 0.35
+    fig, ax = canvas(xs[2] + bw / 2 + 0.2, y_route_top + 0.3, scale=0.5)
     shapes = {r.name: r.output_shape for r in rows}
     boxes = {}
-    for g, y in zip(groups, y_rows):
+    for g, x in zip(groups, xs):
         prev = None
         for i, (n, text, kind) in enumerate(g):
-            b = box(ax, 0.2 + bw / 2 + i * pitch, y, text, kind, w=bw, h=bh, fontsize=8)
+            b = box(ax, x, y0 - i * pitch, text, kind, w=bw, h=bh, fontsize=8.5)
             if prev is not None:
-                arrow(ax, prev.right, b.left)
+                arrow(ax, prev.bottom, b.top)
             boxes[n] = prev = b
-    # the returns from the end of one row to the start of the next, routed through the gaps
-    for (g, y), (g_next, y_next), y_turn in zip(zip(groups, y_rows), zip(groups[1:], y_rows[1:]),
-                                                (7.6, 2.05)):
+    # from the bottom of one column to the top of the next, around the boxes
+    for g, g_next, x_gap in zip(groups, groups[1:], (xs[0] + bw / 2 + 0.45,
+                                                     xs[2] - bw / 2 - 0.45)):
         end, start = boxes[g[-1][0]], boxes[g_next[0][0]]
-        line(ax, [end.bottom, (end.x, y_turn), (start.x, y_turn)])
-        arrow(ax, (start.x, y_turn), start.top)
+        line(ax, [end.bottom, (end.x, y_route_bottom), (x_gap, y_route_bottom),
+                  (x_gap, y_route_top), (start.x, y_route_top)])
+        arrow(ax, (start.x, y_route_top), start.top)
     for source, aux_name in attach.items():
         b = boxes[source]
-        a = box(ax, b.x, 3.75, _aux_text(model, aux_name, shapes[source]), "aux",
-                w=3.6, h=2.4, fontsize=7.5, dashed=True)
-        arrow(ax, b.bottom, a.top, dashed=True)
+        a = box(ax, aux_x, b.y, _aux_text(model, aux_name, shapes[source]), "aux",
+                w=aux_w, h=2.3, fontsize=8, dashed=True)
+        arrow(ax, b.right, a.left, dashed=True)
     return fig
 
 
