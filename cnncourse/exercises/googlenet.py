@@ -413,8 +413,7 @@ def _line_facts(line: Line) -> dict:
             shapes.update(tuple(modules[instance][k]) for k in ("in", "out"))
     shapes.discard(())
     channels.update(s[0] for s in shapes)
-    flat = {(s[0] * s[1] * s[2],) for s in shapes if len(s) == 3}
-    return {"shapes": shapes | flat, "kernels": kernels, "strides": strides, "channels": channels,
+    return {"shapes": shapes, "kernels": kernels, "strides": strides, "channels": channels,
             "branches": {int(n[-1]) for n in line.names if re.fullmatch(r"branch\d", n)}}
 
 
@@ -436,8 +435,10 @@ def review_comment(number: int, text: str) -> tuple[list[str], list[str]]:
     for match in _SHAPE3.finditer(text):
         a, b, c = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
         rest = rest.replace(match.group(0), " ", 1)
-        if not facts["shapes"] or (a, b, c) in facts["shapes"] or (a * b * c,) in facts["shapes"]:
-            continue  # (the product: a map before it is flattened for a linear layer)
+        if not facts["shapes"] or (a, b, c) in facts["shapes"]:
+            continue
+        if (a * b * c,) in facts["shapes"] and (c, a, b) not in facts["shapes"]:
+            continue  # a map as it was before being flattened for this line's linear layer
         if (c, a, b) in facts["shapes"]:
             remarks.append(f"{a}×{b}×{c} reads as H×W×C, the paper's order; PyTorch's is C×H×W "
                            "(accepted)")
@@ -491,8 +492,8 @@ class _LineComment(Comment):
         problems, _ = review_comment(self.number, given)
         text = "; ".join(problems)
         text = text[:1].upper() + text[1:] + "."
-        if any(not p.startswith("say what") for p in problems):
-            text += " " + COMMENT_HINT
+        if any(not p.startswith(("say what", "the comment names branch")) for p in problems):
+            text += " " + COMMENT_HINT  # a number is wrong: how to recompute it
         return text
 
     def remark(self, value):
