@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import torch
@@ -61,43 +62,50 @@ def _cmd_flops(args) -> int:
     return 0
 
 
+# The library names its parameters in error messages (``seed=0``); the command line speaks of flags.
+_FLAGS = {"epochs": "--epochs", "until_epoch": "--until-epoch", "extend": "--extend", "resume": "--resume",
+          "seed": "--seed", "batch_size": "--batch-size", "lr": "--lr", "schedule": "--schedule",
+          "warmup_steps": "--warmup-steps", "augment": "--no-augment", "checkpoint": "--checkpoint"}
+
+
+def _in_flags(message: str) -> str:
+    """Rewrite ``name=value`` of the library's messages as the matching command-line flag."""
+    import re
+
+    def flag(match):
+        name, value = match.group(1), match.group(2)
+        if name == "augment":
+            return "--no-augment" if value == "False" else "augmentation on"
+        if value == "True":
+            return _FLAGS[name]
+        if value == "False":
+            return f"no {_FLAGS[name]}"
+        return f"{_FLAGS[name]} {value.strip(chr(39))}"
+
+    return re.sub(r"\b(" + "|".join(_FLAGS) + r")=('[^']*'|[^\s,;()]+)", flag, message)
+
+
 def _cmd_train(args) -> int:
     import os
 
-    from .train import CheckpointError, TrainingDiverged, train
+    from .train import CheckpointError, TrainConfig, TrainingDiverged, train
 
     if args.resume not in (True, False, "auto"):
         print(f"error: --resume takes no value or 'auto', got {args.resume!r}", file=sys.stderr)
         return 2
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    device = args.device
-    if world > 1:  # started by torchrun: one process per GPU (NCCL) or per CPU process (Gloo)
-        import torch.distributed as dist
-
-        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-        use_cuda = device == "cuda" or (device is None and torch.cuda.is_available())
-        if use_cuda:
-            torch.cuda.set_device(local_rank)
-            device = f"cuda:{local_rank}"
-        else:
-            device = "cpu"
-        dist.init_process_group("nccl" if use_cuda else "gloo")
     try:
-        run = train(args.model, args.data, device=device, root=args.root, download=not args.no_download,
-                    seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                    schedule=args.schedule, warmup_steps=args.warmup_steps, augment=not args.no_augment,
-                    amp="off" if args.no_amp else "auto", compile=args.compile,
-                    checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
-                    resume=args.resume, progress=not args.no_progress and sys.stderr.isatty())
+        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                             schedule=args.schedule, warmup_steps=args.warmup_steps, seed=args.seed,
+                             augment=not args.no_augment, amp="off" if args.no_amp else "auto",
+                             compile=args.compile)
+        run = train(args.model, args.data, config, device=args.device, root=args.root,
+                    download=not args.no_download, checkpoint=args.checkpoint,
+                    checkpoint_every=args.checkpoint_every, resume=args.resume, extend=args.extend,
+                    until_epoch=args.until_epoch,
+                    progress=not args.no_progress and sys.stderr.isatty())
     except (TrainingDiverged, CheckpointError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_in_flags(str(exc))}", file=sys.stderr)
         return 1
-    finally:
-        if world > 1:
-            import torch.distributed as dist
-
-            if dist.is_initialized():
-                dist.destroy_process_group()
     h = run.history
     if h.epoch:
         print(f"final: train error {h.train_error[-1]:.2f}%, test error {h.test_error[-1]:.2f}% after "
@@ -111,7 +119,9 @@ def _cmd_train(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cnncourse",
+    invoked = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    prog = "python -m cnncourse" if invoked in ("__main__.py", "-m", "") else "cnncourse"
+    parser = argparse.ArgumentParser(prog=prog,
                                      description="The classic CNNs as their papers built them.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("list", help="list the models")
@@ -133,14 +143,23 @@ def build_parser() -> argparse.ArgumentParser:
                                    "CIFAR schedule. Under torchrun, one process per GPU (DDP); --batch-size "
                                    "is then the global batch, split evenly across the processes.")
     p.add_argument("--model", required=True, help="a model name, e.g. resnet20, plain56, lenet5")
-    p.add_argument("--data", required=True, choices=["cifar10", "digits"],
-                   help="cifar10 (downloaded by torchvision) or digits (scikit-learn, no download)")
-    p.add_argument("--epochs", type=int, help="epochs to train (default: the paper's 64k iterations)")
+    p.add_argument("--data", required=True, choices=["cifar10", "fashion_mnist", "digits"],
+                   help="cifar10 (downloaded by torchvision), fashion_mnist (Debian's dataset-fashion-mnist "
+                        "or downloaded into --root) or digits (scikit-learn, no download)")
+    p.add_argument("--epochs", type=int, help="epochs to train (default: the paper's 64k iterations); "
+                   "with --resume, the run's planned epochs")
+    p.add_argument("--until-epoch", type=int, metavar="E",
+                   help="stop after epoch E while the schedule still spans --epochs (split a long run)")
     p.add_argument("--checkpoint", help="checkpoint file, written after every epoch (atomically)")
     p.add_argument("--checkpoint-every", type=int, default=1, metavar="N", help="epochs between checkpoints")
     p.add_argument("--resume", nargs="?", const=True, default=False, metavar="auto",
                    help="continue from --checkpoint (an error if it is missing); '--resume auto' "
-                        "continues if it exists and starts afresh otherwise")
+                        "continues if it exists and starts afresh otherwise. A resumed run keeps its "
+                        "saved learning-rate schedule and must use the checkpoint's settings")
+    p.add_argument("--extend", action="store_true",
+                   help="with --resume and more --epochs than the run was planned for: train the extra "
+                        "epochs at the schedule's final learning rate (without it, refused). For a new "
+                        "schedule, start a new run with another --checkpoint")
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda if a GPU is present, else cpu")
     p.add_argument("--batch-size", type=int, default=128, help="(global) batch size, default 128 as in the paper")
     p.add_argument("--lr", type=float, default=0.1, help="initial learning rate (default 0.1)")
@@ -149,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup-steps", type=int, default=0,
                    help="iterations at lr 0.01 first (ResNet-110 in the paper: about 400)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--root", default="data", help="folder for CIFAR-10's files (default ./data)")
+    p.add_argument("--root", default="data",
+                   help="folder for CIFAR-10's or Fashion-MNIST's files (default ./data)")
     p.add_argument("--no-download", action="store_true", help="never download; use the files under --root")
     p.add_argument("--no-augment", action="store_true", help="no padding/crop/flip augmentation")
     p.add_argument("--no-amp", action="store_true", help="float32 on the GPU too (no mixed precision)")
@@ -157,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--results", help="append the run's final errors, GPU name and timing to this JSON file")
     p.set_defaults(func=_cmd_train)
+    from .exercises import grading  # the assignments' class grading: `grade googlenet|resnet FILES`
+    grading.add_parser(sub)
     return parser
 
 
@@ -165,5 +187,5 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except ValueError as exc:  # bad model names, options, sizes: a message, not a traceback
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_in_flags(str(exc))}", file=sys.stderr)
         return 2

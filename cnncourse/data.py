@@ -1,10 +1,14 @@
 """Data sets held on the training device, with the ResNet paper's augmentation run batched there.
 
-Two data sets, always chosen explicitly (nothing falls back from one to the other):
+Three data sets, always chosen explicitly (nothing falls back from one to another):
 
 * :func:`cifar10` — CIFAR-10 through ``torchvision.datasets.CIFAR10`` (downloaded on first
   use, e.g. on Colab). If the files are missing and cannot be downloaded, the error says so
   and how to fix it.
+* :func:`fashion_mnist` — Fashion-MNIST (Xiao et al. 2017): 60,000 + 10,000 photos of clothes,
+  28×28 grey, padded to 32×32 as LeNet-5's paper padded MNIST. Read from Debian's
+  ``dataset-fashion-mnist`` package (offline) or any folder with the four original files; on
+  Colab downloaded through torchvision. Size and checksum of every file are checked.
 * :func:`digits` — scikit-learn's 8×8 handwritten digits (they ship with scikit-learn, so no
   download), resized to 32×32. For CPU runs, tests and CI.
 
@@ -39,7 +43,7 @@ CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck")
 
-DATASETS = ("cifar10", "digits")
+DATASETS = ("cifar10", "fashion_mnist", "digits")
 
 
 class DatasetUnavailable(RuntimeError):
@@ -159,6 +163,155 @@ def cifar10(root="data", train: bool = True, device=None, download: bool = True)
 
 
 # -----------------------------------------------------------------------------
+# Fashion-MNIST
+
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+# Where Debian's package `dataset-fashion-mnist` puts the four gzip files.
+FASHION_MNIST_DEBIAN = Path("/usr/share/datasets/fashion-mnist")
+# Length and SHA-256 of each file's *decompressed* bytes (the IDX file itself), so a file is
+# recognised whether it is gzipped by the authors, re-gzipped by Debian, or unpacked by torchvision.
+FASHION_MNIST_FILES = {
+    "train-images-idx3-ubyte": (47_040_016, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+    "train-labels-idx1-ubyte": (60_008, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+    "t10k-images-idx3-ubyte": (7_840_016, "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+    "t10k-labels-idx1-ubyte": (10_008, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+}
+
+
+def _fashion_mnist_candidates(root) -> list[Path]:
+    """Folders that may hold the four files: ``root`` (and torchvision's layout under it), Debian's."""
+    folders = []
+    if root is not None:
+        root = Path(root).expanduser()
+        folders += [root, root / "FashionMNIST" / "raw"]
+    folders.append(FASHION_MNIST_DEBIAN)
+    return folders
+
+
+def _find_fashion_mnist_file(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_idx(path: Path, stem: str) -> bytes:
+    """The decompressed bytes of one IDX file, after checking its length and SHA-256."""
+    import gzip
+    import hashlib
+
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":  # gzip magic
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DatasetUnavailable(f"{path} is not a readable gzip file ({exc}); reinstall it "
+                                     f"(apt-get install --reinstall dataset-fashion-mnist) or delete it "
+                                     f"and download again") from exc
+    size, sha256 = FASHION_MNIST_FILES[stem]
+    if len(raw) != size or hashlib.sha256(raw).hexdigest() != sha256:
+        raise DatasetUnavailable(f"{path} is not the original Fashion-MNIST file {stem}: expected "
+                                 f"{size:,} bytes with SHA-256 {sha256[:12]}…, got {len(raw):,} bytes "
+                                 f"with SHA-256 {hashlib.sha256(raw).hexdigest()[:12]}…; replace it")
+    return raw
+
+
+def _fashion_mnist_missing(root, reason: str) -> str:
+    where = f"{Path(root).expanduser()} or " if root is not None else ""
+    return (f"Fashion-MNIST is not available: {reason}. Looked in {where}{FASHION_MNIST_DEBIAN}. "
+            f"Fix it in one of three ways: (1) on Debian/Ubuntu, `apt-get install dataset-fashion-mnist` "
+            f"(30 MB, installs the four files under {FASHION_MNIST_DEBIAN}); (2) where the internet can "
+            f"be reached (e.g. Colab), call with download=True and torchvision downloads them into "
+            f"root (default ./data); (3) pass root= a folder holding the four files "
+            f"{', '.join(f + '.gz' for f in FASHION_MNIST_FILES)} (gzipped or not).")
+
+
+def _fashion_mnist_tensors(root, train: bool, download: bool):
+    prefix = "train" if train else "t10k"
+    stems = (f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte")
+    for attempt in range(2):
+        for folder in _fashion_mnist_candidates(root):
+            paths = [_find_fashion_mnist_file(folder, s) for s in stems]
+            if all(paths):
+                images, labels = (_read_idx(p, s) for p, s in zip(paths, stems))
+                n = int.from_bytes(labels[4:8], "big")
+                x = torch.frombuffer(bytearray(images[16:]), dtype=torch.uint8).reshape(n, 1, 28, 28)
+                y = torch.frombuffer(bytearray(labels[8:]), dtype=torch.uint8).long()
+                return x, y
+        if attempt == 0 and download:
+            _download_fashion_mnist(root)
+        else:
+            break
+    reason = "the files are missing" + ("" if download else " and download=False")
+    raise DatasetUnavailable(_fashion_mnist_missing(root, reason))
+
+
+def _download_fashion_mnist(root) -> None:
+    import urllib.error
+
+    from torchvision.datasets import FashionMNIST
+
+    root = Path(root if root is not None else "data").expanduser()
+    try:
+        FashionMNIST(str(root), train=True, download=True)
+        FashionMNIST(str(root), train=False, download=True)
+    except (urllib.error.URLError, OSError, ConnectionError, TimeoutError, RuntimeError) as exc:
+        detail = " ".join(str(exc).split())  # torchvision's message spans several lines
+        raise DatasetUnavailable(_fashion_mnist_missing(root, f"the download failed ({detail})")) from exc
+
+
+def fashion_mnist(train: bool = True, device=None, root=None, download: bool = False,
+                  padding: int = 2) -> ImageSet:
+    """Fashion-MNIST's training (60,000) or test (10,000) split as uint8 tensors on ``device``.
+
+    The four original files are read from ``root`` (also torchvision's ``root/FashionMNIST/raw``),
+    else from Debian's ``/usr/share/datasets/fashion-mnist``; each file's length and SHA-256 are
+    checked. With ``download=True`` and no files found, torchvision downloads them into ``root``
+    (default ``./data``). The 28×28 images are zero-padded by ``padding`` = 2 pixels to 32×32, as
+    LeNet-5's paper did with MNIST, the input size every model here was built for. One channel;
+    mean and std are the training split's; horizontal flips are a valid augmentation (a mirrored
+    shirt is a shirt), as in the data set's published crop-and-flip baselines.
+    """
+    from .utils import pick_device
+
+    if padding < 0:
+        raise ValueError(f"padding must be 0 or more pixels, got {padding}")
+    device = pick_device(device)
+    # The training images are read for the test split too: their statistics normalize both.
+    x_train, y_train = _fashion_mnist_tensors(root, True, download)
+    images, labels = (x_train, y_train) if train else _fashion_mnist_tensors(root, False, download)
+    pad = (padding,) * 4
+    x_train, images = F.pad(x_train, pad), F.pad(images, pad)
+    mean, std = channel_stats(x_train)
+    return ImageSet("fashion_mnist", train, images.to(device), labels.to(device), mean, std,
+                    FASHION_MNIST_CLASSES, flip=True)
+
+
+def subset(dataset: ImageSet, n: int, seed: int = 0) -> ImageSet:
+    """``n`` images of ``dataset``, the same number from every class (a seeded, stratified draw).
+
+    For CPU budgets: the split keeps its name (with the size), its statistics and its device.
+    """
+    classes = dataset.num_classes
+    if not 0 < n <= len(dataset) or n % classes:
+        raise ValueError(f"n must be a multiple of the {classes} classes between {classes} and "
+                         f"{len(dataset)}, got {n}")
+    g = torch.Generator().manual_seed(seed)
+    labels = dataset.labels.cpu()
+    picked = []
+    for c in range(classes):
+        idx = (labels == c).nonzero().flatten()
+        if len(idx) < n // classes:
+            raise ValueError(f"class {c} has only {len(idx)} images, fewer than {n // classes}")
+        picked.append(idx[torch.randperm(len(idx), generator=g)[: n // classes]])
+    idx = torch.cat(picked).sort().values.to(dataset.device)
+    return ImageSet(dataset.name, dataset.train, dataset.images.index_select(0, idx),
+                    dataset.labels.index_select(0, idx), dataset.mean, dataset.std,
+                    dataset.classes, dataset.flip)
+
+
+# -----------------------------------------------------------------------------
 # scikit-learn digits
 
 DIGITS_TEST_FRACTION = 0.2
@@ -211,9 +364,11 @@ def digits(train: bool = True, device=None, size: int = 32, test_fraction: float
 
 
 def load(name: str, train: bool = True, device=None, root="data", download: bool = True) -> ImageSet:
-    """A data set by name: ``"cifar10"`` or ``"digits"``. An unknown name is an error."""
+    """A data set by name: ``"cifar10"``, ``"fashion_mnist"`` or ``"digits"``; others are an error."""
     if name == "cifar10":
         return cifar10(root, train=train, device=device, download=download)
+    if name == "fashion_mnist":
+        return fashion_mnist(train=train, device=device, root=root, download=download)
     if name == "digits":
         return digits(train=train, device=device)
     raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")

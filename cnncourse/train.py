@@ -1,8 +1,11 @@
 """Training: the ResNet paper's CIFAR recipe as a ``fit`` loop that resumes exactly.
 
-    from cnncourse.train import train
-    run = train("resnet20", "digits", epochs=5, checkpoint="resnet20.pt")
+    from cnncourse.train import TrainConfig, fit, train
+    run = train("resnet20", "fashion_mnist", TrainConfig(epochs=5), checkpoint="resnet20.pt")
     run.history.plot()
+
+One :class:`TrainConfig` holds the recipe (budget, batch, learning rate and schedule, seed,
+augmentation, precision); it is what a checkpoint stores and what resuming compares.
 
 The recipe (He et al. 2015, §4.2): SGD with momentum 0.9, weight decay 1e-4, batch 128,
 learning rate 0.1 divided by 10 at 32k and 48k iterations, stop at 64k (``schedule="paper"``).
@@ -20,6 +23,13 @@ disconnect while writing leaves the previous checkpoint whole. They hold the mod
 schedule, gradient-scaler state, epoch, step, every random state and the history, as tensors and
 plain Python containers only, and are read back with ``torch.load(weights_only=True)``.
 Training 2 epochs, or 1 epoch + resume + 1 epoch, gives identical weights on the CPU.
+
+Resuming continues the *saved* schedule: the learning rate of every step is the one the run was
+planned with. A run is compared with its checkpoint (model, data, seed and every recipe field)
+before anything in memory is touched, and a mismatch is refused, naming the parameter. Asking a
+resumed run for more epochs than it was planned for is refused too, unless ``extend=True``: the
+extra epochs then continue at the schedule's final learning rate (the milestones stay where they
+were). A new schedule means a new run: another checkpoint path, or ``resume=False``.
 On Colab, point ``checkpoint`` into a mounted Google Drive folder::
 
     from google.colab import drive
@@ -35,6 +45,8 @@ multi-GPU training.
 """
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import math
 import os
 import random
@@ -51,7 +63,7 @@ from torch import nn
 from .data import DeviceLoader, ImageSet
 
 CHECKPOINT_FORMAT = "cnncourse-checkpoint"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: the TrainConfig and the planned schedule are stored and compared
 
 # He et al. 2015, §4.2: batch 128, lr 0.1, ÷10 at 32k and 48k iterations, stop at 64k.
 PAPER_BATCH = 128
@@ -65,6 +77,79 @@ class TrainingDiverged(RuntimeError):
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used: unreadable, truncated, or written for another run."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The recipe of one run: what a checkpoint stores and what resuming compares.
+
+    The defaults are He et al. 2015, §4.2 (CIFAR-10): SGD with momentum 0.9 and weight decay
+    1e-4, batch 128, learning rate 0.1 divided by 10 at 32k and 48k iterations, 64k iterations in
+    all (``epochs=None``), random crops and flips. ``warmup_steps=400`` is ResNet-110's warm-up at
+    ``warmup_lr`` 0.01. ``aux_weight`` is GoogLeNet's 0.3 for its auxiliary losses (§5).
+    ``amp`` and ``channels_last`` ("auto": on a GPU) and ``compile`` change speed, not the recipe.
+    """
+
+    epochs: int | None = None
+    batch_size: int = PAPER_BATCH
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    schedule: str = "paper"
+    warmup_steps: int = 0
+    warmup_lr: float = 0.01
+    seed: int = 0
+    augment: bool = True
+    aux_weight: float = 0.3
+    amp: str = "auto"
+    channels_last: str | bool = "auto"
+    compile: bool = False
+    eval_batch_size: int = 1000
+
+    # Fields a resumed run must share with its checkpoint (the others only change speed).
+    RECIPE = ("batch_size", "lr", "momentum", "weight_decay", "schedule", "warmup_steps",
+              "warmup_lr", "seed", "augment", "aux_weight")
+
+    def __post_init__(self):
+        def positive_int(name, value, allow_none=False, allow_zero=False):
+            if value is None and allow_none:
+                return
+            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
+                kind = "a non-negative" if allow_zero else "a positive"
+                raise ValueError(f"{name} must be {kind} integer"
+                                 f"{' or None' if allow_none else ''}, got {value!r}")
+
+        positive_int("epochs", self.epochs, allow_none=True)
+        positive_int("batch_size", self.batch_size)
+        positive_int("eval_batch_size", self.eval_batch_size)
+        positive_int("warmup_steps", self.warmup_steps, allow_zero=True)
+        positive_int("seed", self.seed, allow_zero=True)
+        for name in ("lr", "momentum", "weight_decay", "warmup_lr", "aux_weight"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or value < 0:
+                raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
+        if self.lr == 0:
+            raise ValueError("lr must be positive, got 0")
+        if self.schedule not in ("paper", "cosine", "constant"):
+            raise ValueError(f"schedule must be 'paper', 'cosine' or 'constant', got {self.schedule!r}")
+        if self.amp not in ("auto", "off", True, False):
+            raise ValueError(f"amp must be 'auto' or 'off', got {self.amp!r}")
+
+    def replace(self, **changes) -> "TrainConfig":
+        """A copy with ``changes``; an unknown name is an error that lists the known ones."""
+        unknown = sorted(set(changes) - set(self.__dataclass_fields__))
+        if unknown:
+            raise TypeError(f"TrainConfig has no field {', '.join(map(repr, unknown))}; its fields are "
+                            f"{', '.join(self.__dataclass_fields__)}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
 # -----------------------------------------------------------------------------
@@ -158,6 +243,8 @@ class Schedule:
         return cls(kind, base_lr, total_steps, milestones if kind == "paper" else (), warmup_steps, warmup_lr)
 
     def lr_at(self, step: int) -> float:
+        if step >= self.total_steps > 0:  # past the plan (an extended run): the final rate
+            step = self.total_steps - 1
         if step < self.warmup_steps:
             return self.warmup_lr
         if self.kind == "paper":
@@ -177,6 +264,11 @@ class Schedule:
         if self.kind == "cosine":
             return f"cosine from lr {self.base_lr:g} to 0 over {self.total_steps:,} iterations{warm}"
         return f"constant lr {self.base_lr:g} for {self.total_steps:,} iterations{warm}"
+
+    @classmethod
+    def from_state_dict(cls, d: dict) -> "Schedule":
+        return cls(d["kind"], float(d["base_lr"]), int(d["total_steps"]), tuple(d["milestones"]),
+                   int(d["warmup_steps"]), float(d["warmup_lr"]))
 
     def state_dict(self) -> dict:
         return {"kind": self.kind, "base_lr": self.base_lr, "total_steps": self.total_steps,
@@ -318,6 +410,7 @@ class FitResult:
     world_size: int = 1
     device: str = "cpu"
     batch_size: int = PAPER_BATCH
+    config: TrainConfig | None = None
 
 
 @torch.no_grad()
@@ -346,69 +439,130 @@ def _loss(output, target, aux_weight):
     return F.cross_entropy(output, target), output
 
 
-def fit(model: nn.Module, train_set: ImageSet, test_set: ImageSet | None = None, *, epochs: int | None = None,
-        batch_size: int = PAPER_BATCH, lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 1e-4,
-        schedule: str = "paper", warmup_steps: int = 0, warmup_lr: float = 0.01, seed: int = 0,
-        augment: bool = True, amp="auto", channels_last="auto", compile: bool = False,
-        checkpoint=None, checkpoint_every: int = 1, resume=False, aux_weight: float = 0.3,
-        progress: bool = True, verbose: bool = True, eval_batch_size: int = 1000, until_epoch: int | None = None,
-        model_name: str | None = None, model_options: dict | None = None,
-        _fail_at_step: int | None = None) -> FitResult:
-    """Train ``model`` on ``train_set`` (an :class:`ImageSet` on the training device).
+def _grad_scaler(enabled: bool):
+    """torch.amp.GradScaler (torch ≥ 2.3), else the older torch.cuda.amp one (same behaviour)."""
+    if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler("cuda", enabled=enabled)
+    return torch.cuda.amp.GradScaler(enabled=enabled)
 
-    ``epochs=None`` trains the paper's budget: 64k iterations of batches of ``batch_size``.
-    ``until_epoch`` stops after that epoch while the schedule still spans ``epochs``: a long run
-    split into sessions (resume the next one from the checkpoint).
+
+def _as_config(config, overrides: dict) -> TrainConfig:
+    if config is None:
+        config = TrainConfig()
+    elif isinstance(config, dict):
+        config = TrainConfig().replace(**config)
+    elif not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig (or a dict of its fields), got {type(config).__name__}")
+    return config.replace(**overrides) if overrides else config
+
+
+def _check_resume(state: dict, path, config: TrainConfig, model_name: str, data: str,
+                  planned_epochs: int, extend: bool) -> None:
+    """Refuse a checkpoint that belongs to another run, before anything in memory is replaced."""
+    if state.get("version") != CHECKPOINT_VERSION:
+        raise CheckpointError(f"the checkpoint {path} was written by an older cnncourse (format version "
+                              f"{state.get('version')}, this one reads {CHECKPOINT_VERSION}); start afresh "
+                              f"with resume=False or another checkpoint=PATH")
+    if state.get("data") != data:
+        raise CheckpointError(f"the checkpoint {path} was trained on {state.get('data')!r}, this run uses "
+                              f"{data!r}; use another checkpoint=PATH for this data set")
+    saved = TrainConfig.from_dict(state["config"])
+    differ = [f"{k}={getattr(saved, k)!r} (this run: {k}={getattr(config, k)!r})"
+              for k in TrainConfig.RECIPE if getattr(saved, k) != getattr(config, k)]
+    if differ:
+        raise CheckpointError(f"the checkpoint {path} was trained with " + ", ".join(differ) +
+                              "; resume with the checkpoint's values, or start a new run (another "
+                              "checkpoint=PATH, or resume=False)")
+    saved_epochs = int(state["planned_epochs"])
+    if config.epochs is not None and config.epochs < saved_epochs:
+        raise CheckpointError(f"the checkpoint {path} is a run planned for epochs={saved_epochs}, this run "
+                              f"asks for epochs={config.epochs}; a resumed run keeps its schedule. To stop "
+                              f"earlier, keep epochs={saved_epochs} and pass until_epoch={config.epochs}")
+    if planned_epochs > saved_epochs and not extend:
+        lr = Schedule.from_state_dict(state["schedule"])
+        final = lr.lr_at(lr.total_steps - 1)
+        raise CheckpointError(f"the checkpoint {path} is a run planned for epochs={saved_epochs} "
+                              f"({lr.describe()}); this run asks for epochs={planned_epochs}. Resuming "
+                              f"keeps the saved schedule: pass extend=True to train the extra epochs at "
+                              f"its final learning rate {final:g}, or start a new schedule as a new run "
+                              f"(another checkpoint=PATH, or resume=False)")
+
+
+def fit(model: nn.Module, train_set: ImageSet, test_set: ImageSet | None = None,
+        config: TrainConfig | dict | None = None, *, checkpoint=None, checkpoint_every: int = 1,
+        resume=False, extend: bool = False, until_epoch: int | None = None, progress: bool = True,
+        verbose: bool = True, model_name: str | None = None, model_options: dict | None = None,
+        _fail_at_step: int | None = None, **overrides) -> FitResult:
+    """Train ``model`` on ``train_set`` (an :class:`ImageSet` on the training device) with ``config``.
+
+    ``config`` is a :class:`TrainConfig` (default: the paper's recipe); keyword ``overrides``
+    replace its fields (``fit(model, data, epochs=2)`` is ``config.replace(epochs=2)``).
+    ``until_epoch`` stops after that epoch while the schedule still spans ``config.epochs``: a
+    long run split into sessions (resume the next one from the checkpoint).
     ``resume``: ``True`` continues from ``checkpoint`` (an error if it is missing or belongs to
-    another model), ``"auto"`` continues if it exists and starts afresh otherwise.
+    another run), ``"auto"`` continues if it exists and starts afresh otherwise. A resumed run
+    keeps its saved schedule; more epochs than planned need ``extend=True`` (see the module doc).
     Returns a :class:`FitResult` with the trained model and the :class:`History`.
     Raises :class:`TrainingDiverged` when the loss becomes NaN or infinite.
     """
+    cfg = _as_config(config, overrides)
+    if resume not in (True, False, "auto"):
+        raise ValueError(f"resume must be True, False or 'auto', got {resume!r}")
+    if resume is True and checkpoint is None:
+        raise ValueError("resume=True needs checkpoint= the file to resume from")
+    if until_epoch is not None and (isinstance(until_epoch, bool) or not isinstance(until_epoch, int)
+                                    or until_epoch < 1):
+        raise ValueError(f"until_epoch must be a positive integer or None, got {until_epoch!r}")
     device = train_set.device
     rank, world = _distributed()
     log = print if (verbose and rank == 0) else (lambda *a, **k: None)
     model_name = model_name or _model_name(model)
-    autocast_dtype, use_scaler = _precision(device, amp)
-    if channels_last == "auto":
-        channels_last = device.type == "cuda"
+    autocast_dtype, use_scaler = _precision(device, cfg.amp)
+    channels_last = device.type == "cuda" if cfg.channels_last == "auto" else bool(cfg.channels_last)
 
-    if resume is True and checkpoint is None:
-        raise ValueError("resume needs the checkpoint path to resume from (checkpoint=... / --checkpoint)")
-    seed_everything(seed)
-    loader = DeviceLoader(train_set, batch_size, shuffle=True, augment=augment, seed=seed,
+    loader = DeviceLoader(train_set, cfg.batch_size, shuffle=True, augment=cfg.augment, seed=cfg.seed,
                           rank=rank, world_size=world)
-    test_loader = DeviceLoader(test_set, eval_batch_size) if test_set is not None else None
+    test_loader = DeviceLoader(test_set, cfg.eval_batch_size) if test_set is not None else None
     steps_per_epoch = len(loader)
-    if epochs is None:
-        epochs = max(1, round(PAPER_ITERATIONS / steps_per_epoch))
-    total_steps = epochs * steps_per_epoch
-    sched = Schedule.for_budget(schedule, lr, total_steps, warmup_steps, warmup_lr)
+    epochs = cfg.epochs if cfg.epochs is not None else max(1, round(PAPER_ITERATIONS / steps_per_epoch))
+    sched = Schedule.for_budget(cfg.schedule, cfg.lr, epochs * steps_per_epoch, cfg.warmup_steps,
+                                cfg.warmup_lr)
 
+    # Read and check the checkpoint before anything in memory (model, random state) is touched.
+    state = None
+    if checkpoint is not None and resume and (resume is True or Path(checkpoint).is_file()):
+        state = load_checkpoint(checkpoint, model_name, map_location=device)
+        _check_resume(state, checkpoint, cfg, model_name, train_set.name, epochs if cfg.epochs else
+                      int(state["planned_epochs"]), extend)
+        sched = Schedule.from_state_dict(state["schedule"])   # the saved plan, not a new one
+        planned = int(state["planned_epochs"])
+        epochs = max(planned, cfg.epochs or planned)
+        if epochs > planned:
+            log(f"extending the run from {planned} to {epochs} epochs at the final learning rate "
+                f"{sched.lr_at(sched.total_steps - 1):g}")
+
+    seed_everything(cfg.seed)
     model.to(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
     # weight decay on every parameter, as in the paper's Torch/Caffe training
     optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=sched.lr_at(0),
-                                momentum=momentum, weight_decay=weight_decay)
-    scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
+                                momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    scaler = _grad_scaler(use_scaler)
     history = History()
     start_epoch, step = 0, 0
 
-    if checkpoint is not None and resume and (resume != "auto" or Path(checkpoint).is_file()):
-        state = load_checkpoint(checkpoint, model_name, map_location=device)
+    if state is not None:
         try:
             model.load_state_dict(state["model"])
         except RuntimeError as exc:
             raise CheckpointError(f"the checkpoint {checkpoint} does not fit this {model_name} "
-                                  f"(different options or data set?): {str(exc).splitlines()[0]}") from exc
+                                  f"(different model options?): {str(exc).splitlines()[0]}") from exc
         optimizer.load_state_dict(state["optimizer"])
         scaler.load_state_dict(state["scaler"])
         start_epoch, step = int(state["epoch"]), int(state["step"])
         history = History.from_dict(state["history"])
         set_rng_state(state["rng"])
-        if state["data_seed"] != seed:
-            raise CheckpointError(f"the checkpoint {checkpoint} was trained with seed {state['data_seed']}, "
-                                  f"this run asks for seed {seed}; resume with --seed {state['data_seed']}")
         log(f"resumed from {checkpoint}: epoch {start_epoch}, step {step:,}")
     elif checkpoint is not None and Path(checkpoint).exists() and rank == 0:
         log(f"note: starting afresh; the existing checkpoint {checkpoint} will be replaced")
@@ -418,23 +572,25 @@ def fit(model: nn.Module, train_set: ImageSet, test_set: ImageSet | None = None,
         from torch.nn.parallel import DistributedDataParallel as DDP
 
         train_model = DDP(model, device_ids=[device.index] if device.type == "cuda" else None)
-    if compile:
+    if cfg.compile:
         train_model = torch.compile(train_model)
 
     precision = {None: "float32", torch.bfloat16: "bfloat16 autocast",
                  torch.float16: "float16 autocast + grad scaler"}[autocast_dtype]
     log(f"{model_name} on {train_set.name} ({len(train_set):,} training images) · {device} · {precision}"
-        f"{' · channels_last' if channels_last else ''}{' · torch.compile' if compile else ''}"
+        f"{' · channels_last' if channels_last else ''}{' · torch.compile' if cfg.compile else ''}"
         f"{f' · {world} processes' if world > 1 else ''}")
-    log(f"budget: {epochs} epochs × {steps_per_epoch} steps of {batch_size} images = {total_steps:,} "
-        f"iterations (paper: {PAPER_ITERATIONS:,} at batch {PAPER_BATCH}); schedule: {sched.describe()}")
+    log(f"budget: {epochs} epoch{'s' if epochs != 1 else ''} × {steps_per_epoch} steps of "
+        f"{cfg.batch_size} images = {epochs * steps_per_epoch:,} iterations (paper: "
+        f"{PAPER_ITERATIONS:,} at batch {PAPER_BATCH}); schedule: {sched.describe()}")
 
     show_bar = progress and rank == 0
     if show_bar:  # imported only when used (tqdm.auto warns in notebooks without ipywidgets)
         from tqdm.auto import tqdm
 
+    stop = min(epochs, until_epoch or epochs)
     model.train()
-    for epoch in range(start_epoch, min(epochs, until_epoch or epochs)):
+    for epoch in range(start_epoch, stop):
         loader.set_epoch(epoch)
         t0 = time.perf_counter()
         loss_sum = torch.zeros((), device=device, dtype=torch.float64)
@@ -451,7 +607,7 @@ def fit(model: nn.Module, train_set: ImageSet, test_set: ImageSet | None = None,
                 x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
                 out = train_model(x)
-                loss, logits = _loss(out, y, aux_weight)
+                loss, logits = _loss(out, y, cfg.aux_weight)
             if _fail_at_step is not None and step >= _fail_at_step:  # tests: a loss that went bad
                 loss = loss * float("nan")
             optimizer.zero_grad(set_to_none=True)
@@ -483,23 +639,20 @@ def fit(model: nn.Module, train_set: ImageSet, test_set: ImageSet | None = None,
                        test_error=test_error, lr=current_lr, seconds=seconds)
         log(f"epoch {epoch + 1:>3}/{epochs}  lr {current_lr:<7.4g} train loss {train_loss:.4f}  "
             f"train error {train_error:5.2f}%  test error {test_error:5.2f}%  ({seconds:.1f} s (wall))")
-        last = epoch + 1 == min(epochs, until_epoch or epochs)
-        if checkpoint is not None and rank == 0 and ((epoch + 1) % checkpoint_every == 0 or last):
+        if checkpoint is not None and rank == 0 and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == stop):
             save_checkpoint(checkpoint, {
                 "format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
                 "model_name": model_name, "model_options": dict(model_options or {}),
-                "data": train_set.name, "data_seed": seed, "world_size": world,
-                "config": {"epochs": epochs, "batch_size": batch_size, "momentum": momentum,
-                           "weight_decay": weight_decay, "augment": augment,
-                           "torch": str(torch.__version__), "device": device.type},
-                "epoch": epoch + 1, "step": step,
+                "data": train_set.name, "world_size": world, "torch": str(torch.__version__),
+                "device": device.type, "config": cfg.replace(epochs=epochs).to_dict(),
+                "planned_epochs": epochs, "epoch": epoch + 1, "step": step,
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "schedule": sched.state_dict(), "scaler": scaler.state_dict(),
                 "rng": rng_state(), "history": history.to_dict(),
             })
     if world > 1:
         _check_synchronized(model, log)
-    return FitResult(model, history, step, steps_per_epoch, sched, world, str(device), batch_size)
+    return FitResult(model, history, step, steps_per_epoch, sched, world, str(device), cfg.batch_size, cfg)
 
 
 def _diverged(epoch, step, lr, checkpoint, history, rank):
@@ -530,26 +683,63 @@ def _check_synchronized(model, log) -> None:
 # -----------------------------------------------------------------------------
 # Model + data by name
 
-def train(model: str, data: str = "digits", *, device=None, root="data", download: bool = True,
-          model_options: dict | None = None, seed: int = 0, **fit_kwargs) -> FitResult:
-    """Build ``model`` (a registry name) for the data set ``data`` ("cifar10" or "digits") and :func:`fit` it.
+def init_distributed(device=None):
+    """Under ``torchrun`` (``WORLD_SIZE`` > 1): join the process group and return this process's device.
 
-    The model gets the data set's channels and classes (``in_channels=1`` for the digits). The
-    seed fixes the initial weights, the data order and the augmentation.
+    One process per GPU with NCCL (``cuda:LOCAL_RANK``), or per CPU process with Gloo. Returns
+    ``(device, created)``; ``created`` is False when there is nothing to do (a single process, or
+    a group that the caller set up already).
+    """
+    import torch.distributed as dist
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1 or not dist.is_available() or dist.is_initialized():
+        return device, False
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = str(device).startswith("cuda") or (device is None and torch.cuda.is_available())
+    if use_cuda:
+        torch.cuda.set_device(local_rank)
+        device = f"cuda:{local_rank}"
+    else:
+        device = "cpu"
+    dist.init_process_group("nccl" if use_cuda else "gloo")
+    return device, True
+
+
+def train(model: str, data: str = "fashion_mnist", config: TrainConfig | dict | None = None, *,
+          device=None, root="data", download: bool = True, model_options: dict | None = None,
+          **fit_kwargs) -> FitResult:
+    """Build ``model`` (a registry name) for the data set ``data`` and :func:`fit` it with ``config``.
+
+    ``data`` is "cifar10", "fashion_mnist" or "digits". The model gets the data set's channels and
+    classes (``in_channels=1`` for the grey sets). ``config.seed`` fixes the initial weights, the
+    data order and the augmentation. Other keywords go to :func:`fit` (``checkpoint``, ``resume``,
+    ``extend``, ``until_epoch``, ``progress``, ..., or fields of the config). Started under
+    ``torchrun``, it joins the process group first (one process per GPU) and leaves it at the end.
     """
     from . import data as datasets
     from .models import get_model, model_info
     from .utils import pick_device
 
-    device = pick_device(device)
+    import torch.distributed as dist
+
+    fit_keys = set(inspect.signature(fit).parameters) - {"model", "train_set", "test_set", "config"}
+    overrides = {k: fit_kwargs.pop(k) for k in list(fit_kwargs) if k not in fit_keys}
+    cfg = _as_config(config, overrides)
     name = model_info(model).name
-    train_set = datasets.load(data, train=True, device=device, root=root, download=download)
-    test_set = datasets.load(data, train=False, device=device, root=root, download=download)
-    options = {"in_channels": train_set.channels, **(model_options or {})}
-    seed_everything(seed)
-    net = get_model(name, num_classes=train_set.num_classes, **options)
-    return fit(net, train_set, test_set, seed=seed, model_name=name,
-               model_options={"num_classes": train_set.num_classes, **options}, **fit_kwargs)
+    device, created = init_distributed(device)
+    try:
+        device = pick_device(device)
+        train_set = datasets.load(data, train=True, device=device, root=root, download=download)
+        test_set = datasets.load(data, train=False, device=device, root=root, download=download)
+        options = {"in_channels": train_set.channels, **(model_options or {})}
+        seed_everything(cfg.seed)
+        net = get_model(name, num_classes=train_set.num_classes, **options)
+        return fit(net, train_set, test_set, cfg, model_name=name,
+                   model_options={"num_classes": train_set.num_classes, **options}, **fit_kwargs)
+    finally:
+        if created and dist.is_initialized():
+            dist.destroy_process_group()
 
 
 # -----------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 ``built_book`` runs ``jupyter-book build`` once per pytest session into a temporary folder;
 ``tests/test_book.py`` checks the HTML it produced and ``tests/test_browser.py`` serves it over
 http and drives headless Chromium through it.  The browser comes from Debian (``chromium`` and
-``chromium-driver``); ``chromium_paths`` installs the two packages when they are missing.
+``chromium-driver``, installed by `make test`'s ``system`` step); ``chromium_paths`` fails with a
+clear message when they are missing.
 """
 from __future__ import annotations
 
@@ -111,41 +112,23 @@ def _has_korean_font() -> bool:
     return bool(out.stdout.strip())
 
 
-def install_chromium() -> None:
-    """Install Debian's chromium, chromedriver and a Korean font when missing (root + apt).
+def check_browser_packages() -> None:
+    """Fail with a clear message when the Debian packages of the browser test are missing.
 
-    The font (fonts-nanum, 1 MB download) is only for the screenshots: the book keeps the
-    slides' Korean terms, which render as empty boxes on a machine without a Hangul font.
+    `make test` installs them first (its `system` step: chromium, chromium-driver and fonts-nanum,
+    the Hangul font without which the screenshots show the slides' Korean as empty boxes).
     """
-    packages = []
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        packages += ["chromium", "chromium-driver"]
-    if not _has_korean_font():
-        packages += ["fonts-nanum"]
-    if not packages:
-        return
-    if shutil.which("apt-get") is None:
-        pytest.fail(f"missing {packages} and there is no apt-get to install them; install the "
-                    "Debian packages chromium, chromium-driver and fonts-nanum", pytrace=False)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update"],
-                ["apt-get", "install", "-y", "--no-install-recommends", *packages]):
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"`{' '.join(cmd)}` timed out", pytrace=False)
-        if proc.returncode != 0:
-            pytest.fail(f"could not install {packages}: `{' '.join(cmd)}` exited {proc.returncode} "
-                        f"(root and the Debian mirror are needed):\n"
-                        f"{_tail(proc.stdout + proc.stderr, 30)}", pytrace=False)
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail(f"apt-get installed chromium but {CHROMIUM} / {CHROMEDRIVER} are still missing",
+    missing = [p for p, ok in (("chromium", CHROMIUM.exists()), ("chromium-driver", CHROMEDRIVER.exists()),
+                               ("fonts-nanum", _has_korean_font())) if not ok]
+    if missing:
+        pytest.fail(f"the browser test needs the Debian packages {', '.join(missing)}: run `make system` "
+                    f"(as root; `make test` does it) or `apt-get install {' '.join(missing)}`",
                     pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def chromium_paths() -> tuple[Path, Path]:
-    install_chromium()
+    check_browser_packages()
     return CHROMIUM, CHROMEDRIVER
 
 

@@ -156,3 +156,96 @@ def test_cifar10_reads_files_in_torchvision_layout(tmp_path):
     assert len(ds) == 20 and ds.images.shape == (20, 3, 32, 32) and ds.images.dtype == torch.uint8
     assert torch.equal(ds.images[0], torch.from_numpy(pixels[0].reshape(3, 32, 32)))
     assert ds.flip and ds.mean == data.CIFAR10_MEAN
+
+
+# --- Fashion-MNIST (Debian's dataset-fashion-mnist; `make test` installs it) -----------------
+
+@pytest.fixture(scope="module")
+def fashion():
+    if not all((data.FASHION_MNIST_DEBIAN / f"{stem}.gz").is_file() for stem in data.FASHION_MNIST_FILES):
+        pytest.fail(f"Fashion-MNIST is missing under {data.FASHION_MNIST_DEBIAN}: install the Debian "
+                    f"package dataset-fashion-mnist (`make test` does it: `make data`)", pytrace=False)
+    return data.fashion_mnist(device="cpu"), data.fashion_mnist(train=False, device="cpu")
+
+
+def test_fashion_mnist_from_the_debian_files(fashion):
+    train, test = fashion
+    assert (len(train), len(test)) == (60_000, 10_000)  # Xiao et al. 2017
+    assert train.images.shape[1:] == (1, 32, 32) and train.images.dtype == torch.uint8
+    assert train.classes[0] == "T-shirt/top" and train.classes[9] == "Ankle boot" and train.flip
+    assert train.labels.bincount().tolist() == [6000] * 10 and test.labels.bincount().tolist() == [1000] * 10
+    assert test.labels[:5].tolist() == [9, 2, 1, 1, 6]  # the first test images: boot, pullover, 2 trousers, shirt
+    # padded by 2 zero pixels on every side (LeNet-5's 28 → 32), the 28×28 field untouched
+    assert train.images[:, :, :2].sum() == 0 and train.images[:, :, :, -2:].sum() == 0
+    assert train.images[:, :, 2:30, 2:30].float().mean() > 60
+    assert test.mean == train.mean and test.std == train.std and 0.2 < train.mean[0] < 0.25
+
+
+DEBIAN = data.FASHION_MNIST_DEBIAN  # the real files, before a test points the module elsewhere
+
+
+def _write_fashion_files(folder, gzipped: bool, stems=None):
+    import gzip
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem in stems or data.FASHION_MNIST_FILES:
+        raw = gzip.decompress((DEBIAN / f"{stem}.gz").read_bytes())
+        if gzipped:
+            (folder / f"{stem}.gz").write_bytes(gzip.compress(raw, compresslevel=1))
+        else:
+            (folder / stem).write_bytes(raw)
+
+
+def test_fashion_mnist_from_a_folder_gzipped_or_in_torchvision_layout(fashion, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "FASHION_MNIST_DEBIAN", tmp_path / "nowhere")  # only root may serve
+    test_stems = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    train_stems = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
+    _write_fashion_files(tmp_path / "a", gzipped=True)  # re-gzipped: other bytes, same content
+    _write_fashion_files(tmp_path / "b" / "FashionMNIST" / "raw", gzipped=False, stems=test_stems)
+    _write_fashion_files(tmp_path / "b" / "FashionMNIST" / "raw", gzipped=True, stems=train_stems)
+    for root in (tmp_path / "a", tmp_path / "b"):
+        test = data.fashion_mnist(train=False, device="cpu", root=root)
+        assert torch.equal(test.images, fashion[1].images) and torch.equal(test.labels, fashion[1].labels)
+
+
+def test_fashion_mnist_refuses_a_wrong_file(fashion, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "FASHION_MNIST_DEBIAN", tmp_path / "nowhere")
+    _write_fashion_files(tmp_path, gzipped=False)
+    labels = tmp_path / "t10k-labels-idx1-ubyte"
+    blob = bytearray(labels.read_bytes())
+    blob[100] ^= 1  # one flipped bit
+    labels.write_bytes(bytes(blob))
+    with pytest.raises(data.DatasetUnavailable, match=r"not the original Fashion-MNIST file t10k-labels"):
+        data.fashion_mnist(train=False, device="cpu", root=tmp_path)
+    labels.write_bytes(b"\x1f\x8b broken gzip")
+    with pytest.raises(data.DatasetUnavailable, match="not a readable gzip file"):
+        data.fashion_mnist(train=False, device="cpu", root=tmp_path)
+
+
+def test_fashion_mnist_missing_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "FASHION_MNIST_DEBIAN", tmp_path / "nowhere")
+    with pytest.raises(data.DatasetUnavailable,
+                       match=r"files are missing and download=False.*apt-get install dataset-fashion-mnist.*"
+                             r"download=True"):
+        data.fashion_mnist(device="cpu", root=tmp_path)
+    # download on, no network: torchvision's failure is reported with the same advice
+    import torchvision.datasets.mnist as mnist_module
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(mnist_module, "download_and_extract_archive", no_network)
+    with pytest.raises(data.DatasetUnavailable, match=r"the download failed.*name resolution.*apt-get"):
+        data.fashion_mnist(device="cpu", root=tmp_path, download=True)
+    with pytest.raises(ValueError, match="padding must be"):
+        data.fashion_mnist(device="cpu", padding=-1)
+
+
+def test_fashion_mnist_by_name_and_stratified_subset(fashion):
+    assert "fashion_mnist" in data.DATASETS
+    small = data.subset(fashion[0], 1000, seed=1)
+    assert len(small) == 1000 and small.labels.bincount().tolist() == [100] * 10
+    assert torch.equal(small.images, data.subset(fashion[0], 1000, seed=1).images)  # seeded
+    assert not torch.equal(small.images, data.subset(fashion[0], 1000, seed=2).images)
+    with pytest.raises(ValueError, match="multiple of the 10 classes"):
+        data.subset(fashion[0], 1005)
