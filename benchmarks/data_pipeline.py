@@ -1,7 +1,12 @@
-"""One CIFAR-shaped training epoch of data: our device-resident pipeline vs DataLoader + torchvision.
+"""One training epoch of data: our device-resident pipeline vs DataLoader + torchvision, side by side.
 
     python benchmarks/data_pipeline.py [--device cpu|cuda] [--images 50000] [--batch 128] [--steps 20]
-                                       [--threads N]
+                                       [--threads N] [--data both|synthetic|fashion_mnist]
+
+Two comparisons in one run. Fashion-MNIST (real files, Debian's ``dataset-fashion-mnist``):
+``cnncourse.data.fashion_mnist`` + :class:`~cnncourse.data.DeviceLoader` against torchvision's
+``FashionMNIST`` data set (PIL images, ``Pad(2)`` to 32×32, crop, flip, ``ToTensor``,
+``Normalize``) in a ``DataLoader``, including the time to load the split.
 
 Synthetic uint8 images of CIFAR-10's shape (50,000 × 3 × 32 × 32), so it runs offline. Both
 pipelines do the same work per epoch: shuffle, 4-pixel zero padding + random 32×32 crop,
@@ -119,6 +124,47 @@ def train_speed(images, labels, device, batch, steps):
     return n / (time.perf_counter() - start)
 
 
+def time_fashion_mnist(device, batch, workers):
+    """(ours, torchvision's) seconds for loading the training split and one augmented epoch."""
+    import gzip
+    import tempfile
+    from pathlib import Path
+
+    from torchvision.datasets import FashionMNIST
+
+    from cnncourse.data import FASHION_MNIST_DEBIAN, FASHION_MNIST_FILES, fashion_mnist
+
+    sync(device)
+    start = time.perf_counter()
+    ds = fashion_mnist(train=True, device=device)
+    loader = DeviceLoader(ds, batch, shuffle=True, augment=True, seed=0)
+    n = sum(len(y) for _, y in loader)
+    sync(device)
+    ours = time.perf_counter() - start, n
+
+    with tempfile.TemporaryDirectory() as tmp:  # torchvision reads unpacked files under FashionMNIST/raw
+        raw = Path(tmp) / "FashionMNIST" / "raw"
+        raw.mkdir(parents=True)
+        for stem in FASHION_MNIST_FILES:
+            (raw / stem).write_bytes(gzip.decompress((FASHION_MNIST_DEBIAN / f"{stem}.gz").read_bytes()))
+        transform = transforms.Compose([
+            transforms.Pad(2), transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(),
+            transforms.ToTensor(), transforms.Normalize(ds.mean, ds.std),
+        ])
+        sync(device)
+        start = time.perf_counter()
+        tv = FashionMNIST(tmp, train=True, transform=transform, download=False)
+        loader = DataLoader(tv, batch_size=batch, shuffle=True, drop_last=True, num_workers=workers,
+                            pin_memory=device.type == "cuda")
+        n = 0
+        for x, y in loader:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            n += len(y)
+        sync(device)
+        theirs = time.perf_counter() - start, n
+    return ours, theirs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -126,6 +172,7 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--steps", type=int, default=20, help="ResNet-20 training steps to time")
+    parser.add_argument("--data", choices=["both", "synthetic", "fashion_mnist"], default="both")
     parser.add_argument("--threads", type=int, help="torch intra-op threads in the main process "
                         "(default: torch's; on a busy shared CPU, 1 avoids threads waiting on each other)")
     args = parser.parse_args()
@@ -136,6 +183,15 @@ def main():
     images = torch.randint(0, 256, (args.images, 3, 32, 32), dtype=torch.uint8, generator=g)
     labels = torch.randint(0, 10, (args.images,), generator=g)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+    if args.data in ("both", "fashion_mnist"):
+        (t_ours, n_ours), (t_ref, n_ref) = time_fashion_mnist(device, args.batch, args.workers)
+        print(f"device: {name} · torch {torch.__version__} · Fashion-MNIST, 60,000 images 1×32×32, "
+              f"batch {args.batch}, load + one augmented epoch")
+        print(f"fashion_mnist() + DeviceLoader:                   {t_ours:7.2f} s ({n_ours:,} images)")
+        print(f"torchvision FashionMNIST + DataLoader ({args.workers} workers): {t_ref:7.2f} s ({n_ref:,} images)")
+        print(f"speed-up: {t_ref / t_ours:.1f}×\n")
+        if args.data == "fashion_mnist":
+            return
     print(f"device: {name} · torch {torch.__version__} · {args.images:,} images 3×32×32, batch {args.batch}")
     t_ours, n_ours = time_ours(images, labels, device, args.batch)
     t_ref, n_ref = time_dataloader(images, labels, device, args.batch, args.workers)
