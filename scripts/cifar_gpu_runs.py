@@ -41,7 +41,7 @@ def main() -> int:
     args = parser.parse_args()
     if not torch.cuda.is_available():
         parser.error("no GPU here: these are the paper's full CIFAR-10 runs (use Colab with a GPU runtime); "
-                     "for a CPU run use `python -m cnncourse train --data digits ...`")
+                     "for a CPU run use `python -m cnncourse train --data fashion_mnist ...`")
     done = json.loads(Path(args.results).read_text())["runs"] if Path(args.results).is_file() else []
     for name in args.models:
         if any(r["model"] == name and r.get("seed") == args.seed and r.get("requested_epochs") == args.epochs

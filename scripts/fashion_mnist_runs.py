@@ -9,7 +9,8 @@ Two experiments, each a list of (model, seed) runs with one recipe:
 * ``degradation`` — plain-20, plain-56, ResNet-20 and ResNet-56 (He et al. 2015, Figure 6 in
   spirit) with the paper's CIFAR recipe (§4.2: SGD, momentum 0.9, weight decay 1e-4, batch 128,
   lr 0.1 ÷10 at 50 % and 75 % of the iterations, 4-pixel crops and flips) scaled to a CPU budget:
-  ``--train-size`` stratified training images (default 5,000) for ``--epochs`` epochs (default 4).
+  ``--train-size`` stratified training images (default 5,000) for ``--epochs`` epochs (default 4),
+  tested after every epoch on ``--test-size`` stratified test images (default 2,000).
 * ``compare`` — the five architectures trained the same way (lr 0.02, the rest as above, so that
   the networks without batch normalization train too): LeNet-5 (modern reading), and AlexNet,
   VGG and GoogLeNet scaled to 32×32 (``cnncourse.models.small``: the ImageNet sizes cannot fit
@@ -71,6 +72,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--compare-seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--train-size", type=int, default=5_000, help="stratified training images")
+    parser.add_argument("--test-size", type=int, default=2_000,
+                        help="stratified test images, evaluated after every epoch (10,000: all)")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="cnncourse/results/fashion_mnist_cpu.json")
@@ -79,7 +82,8 @@ def main(argv=None) -> int:
 
     device = torch.device(args.device)
     train_full = fashion_mnist(train=True, device=device)
-    test_set = fashion_mnist(train=False, device=device)
+    test_full = fashion_mnist(train=False, device=device)
+    test_set = subset(test_full, args.test_size, seed=0) if args.test_size < len(test_full) else test_full
     train_set = subset(train_full, args.train_size, seed=0) if args.train_size < len(train_full) else train_full
     out = Path(args.out)
     results = load_results(out)

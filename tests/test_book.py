@@ -21,6 +21,7 @@ KEY_CONTENT = {
     "book/googlenet": ["Inception", "보조 분류기", "480"],
     "book/resnet": ["잔차", "H(x)", "bottleneck"],
     "book/summary": ["정리"],
+    "book/training": ["Fashion-MNIST", "plain-56", "--extend"],
     "book/glossary": ["보조 분류기"],
     "book/references": ["Deep Residual Learning"],
 }
@@ -88,3 +89,35 @@ def test_intro_exercise_has_a_hidden_solution(built_book):
     page = built_book.page("book/intro").read_text(encoding="utf-8")
     assert 'id="ex-intro-1"' in page
     assert re.search(r'class="[^"]*solution[^"]*dropdown|class="[^"]*dropdown[^"]*solution', page)
+
+
+# --- the course reads as a course: captioned figures, checks out of the reading path ---------
+
+COURSE_CHAPTERS = ["book/review", "book/googlenet", "book/resnet"]
+
+
+def _cells(page_html: str) -> list[str]:
+    """The HTML of each code cell's visible input (MyST-NB: div.cell > div.cell_input)."""
+    return re.findall(r'<div class="cell_input[^"]*"[^>]*>(.*?)</div>\s*</div>', page_html, flags=re.S)
+
+
+@pytest.mark.parametrize("doc", COURSE_CHAPTERS + ["book/training"])
+def test_course_chapters_have_numbered_captioned_figures(built_book, doc):
+    page = built_book.page(doc).read_text(encoding="utf-8")
+    figures = re.findall(r"<figure[^>]*>(.*?)</figure>", page, flags=re.S)
+    captioned = [f for f in figures if "<figcaption" in f and re.search(r"Fig\. \d+\.\d+", f)]
+    assert len(captioned) >= (3 if doc in COURSE_CHAPTERS else 2), \
+        f"{doc}: {len(captioned)} numbered, captioned figures"
+
+
+@pytest.mark.parametrize("doc", COURSE_CHAPTERS + ["book/summary", "book/training"])
+def test_at_most_two_visible_assert_only_cells(built_book, doc):
+    page = built_book.page(doc).read_text(encoding="utf-8")
+    only_asserts = []
+    for cell in _cells(page):
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", cell))
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+        if lines and all(ln.startswith(("assert", ")", "]", "}")) or ln.endswith(("(", ",")) for ln in lines) \
+                and any(ln.startswith("assert") for ln in lines):
+            only_asserts.append(lines[0])
+    assert len(only_asserts) <= 2, f"{doc} shows {len(only_asserts)} assert-only cells: {only_asserts}"

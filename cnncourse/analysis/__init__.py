@@ -1,8 +1,9 @@
-"""Analysis tools: multiply-adds, parameters, shape traces and receptive fields."""
+"""Analysis tools: multiply-adds, parameters, shape traces, receptive fields and gradients at initialization."""
 from .flops import FlopCount, count_flops, count_flops_torch
-from .gradients import conv_grad_norms
+from .gradients import conv_grad_norms, conv_gradients
 from .params import count_params, params_by_module
 from .shapes import LayerShape, format_shape, receptive_field, receptive_field_trace, trace_shapes
 
-__all__ = ["FlopCount", "count_flops", "count_flops_torch", "conv_grad_norms", "count_params", "params_by_module",
+__all__ = ["FlopCount", "count_flops", "count_flops_torch", "conv_grad_norms", "conv_gradients",
+           "count_params", "params_by_module",
            "LayerShape", "format_shape", "receptive_field", "receptive_field_trace", "trace_shapes"]
