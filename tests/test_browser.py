@@ -2,13 +2,16 @@
 
 Uses the session's built book (``built_book``, tests/conftest.py) served over http on
 127.0.0.1, and Debian's chromium + chromedriver driven by selenium without network access.
-What the browser logged is written to _build/test-artifacts/console.json, and a screenshot of
-the GoogLeNet chapter to _build/test-artifacts/googlenet.png.
+What the browser logged is written to _build/test-artifacts/console.json, and screenshots of the
+GoogLeNet and ResNet chapters (top of the page, and at their first architecture figure) to
+_build/test-artifacts/<chapter>.png and <chapter>-figure.png.
 """
 from __future__ import annotations
 
 import json
 import time
+
+import pytest
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -93,10 +96,21 @@ def test_math_is_typeset_offline(browser, book_server):
         "MathJax did not typeset the introduction's math (is MathJax loaded from a CDN?)")
 
 
-def test_screenshot_of_a_chapter(browser, book_server, artifacts_dir):
-    load(browser, f"{book_server}/book/googlenet.html")
+@pytest.mark.parametrize("chapter", ["googlenet", "resnet"])
+def test_screenshot_of_a_chapter(browser, book_server, artifacts_dir, chapter):
+    load(browser, f"{book_server}/book/{chapter}.html")
     time.sleep(SETTLE_S)  # fonts and MathJax
-    path = artifacts_dir / "googlenet.png"
+    path = artifacts_dir / f"{chapter}.png"
     assert browser.save_screenshot(str(path))
     size = path.stat().st_size
     assert size > 10_000, f"{path} is only {size} bytes"
+    # the first captioned figure: its image has loaded and has a size, its caption is numbered
+    figure = browser.find_element(By.CSS_SELECTOR, "figure img")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", figure)
+    WebDriverWait(browser, WAIT_S).until(
+        lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", figure),
+        f"the first figure of {chapter} did not load")
+    caption = browser.find_element(By.CSS_SELECTOR, "figure figcaption").text
+    assert caption.startswith("Fig."), caption
+    time.sleep(SETTLE_S)
+    assert browser.save_screenshot(str(artifacts_dir / f"{chapter}-figure.png"))

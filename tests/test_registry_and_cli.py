@@ -12,7 +12,7 @@ from cnncourse.models import model_info
 EXPECTED = ["lenet5", "lenet5_modern", "alexnet", "vgg11", "vgg11_lrn", "vgg13", "vgg16_1x1", "vgg16",
             "vgg19", "googlenet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "plain18",
             "plain34", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202", "plain20",
-            "plain32", "plain44", "plain56", "plain110"]
+            "plain32", "plain44", "plain56", "plain110", "alexnet_small", "vgg_small", "googlenet_small"]
 
 
 def test_list_models():

@@ -22,7 +22,8 @@ def test_grey_32x32_in_ten_classes_out(name):
 
 
 def test_alexnet_small_keeps_alexnets_pattern():
-    model = get_model("alexnet_small")
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in get_model("alexnet_small").features) == 5
+    model = get_model("alexnet_small", batch_norm=False)  # the paper's LRN instead of BN
     convs = [m for m in model.features if isinstance(m, nn.Conv2d)]
     assert [c.out_channels for c in convs] == [48, 128, 192, 192, 128]  # AlexNet's 96…256, halved
     assert [c.kernel_size[0] for c in convs] == [5, 5, 3, 3, 3]
@@ -40,6 +41,8 @@ def test_vgg_small_is_configuration_a_at_half_width():
     assert small.VGG_SMALL_CONFIG == half
     model = get_model("vgg_small")
     assert sum(isinstance(m, nn.Conv2d) for m in model.features) == 8  # A has 8 convs + 3 FC = 11
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in model.features) == 8
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in get_model("vgg_small", batch_norm=False).modules())
     assert sum(isinstance(m, nn.Linear) for m in model.classifier) == 3
 
 
@@ -50,6 +53,9 @@ def test_googlenet_small_uses_the_package_inception_module():
     # 3a at half width: 32 + 64 + 16 + 16 = 128 channels out (GoogLeNet's 3a: 256)
     assert modules[0].out_channels == 128 and modules[-1].out_channels == 416
     assert isinstance(model.head[0], nn.AdaptiveAvgPool2d)  # global average pooling
+    plain = get_model("googlenet_small", batch_norm=False)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in plain.modules())
+    assert plain(torch.zeros(1, 1, 32, 32)).shape == (1, 10)
 
 
 def test_costs_are_in_the_range_of_resnet20():
