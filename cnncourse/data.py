@@ -30,6 +30,7 @@ the per-pixel mean instead, a difference that does not matter for these experime
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,10 +198,21 @@ def _find_fashion_mnist_file(folder: Path, stem: str) -> Path | None:
 
 
 def _read_idx(path: Path, stem: str) -> bytes:
-    """The decompressed bytes of one IDX file, after checking its length and SHA-256."""
+    """The decompressed bytes of one IDX file, after checking its length and SHA-256.
+
+    Checked once per file version: the test split needs the training images' statistics too,
+    and re-reading and re-hashing 47 MB for every split would double the loading time.
+    """
+    st = path.stat()
+    return _read_idx_checked(str(path.resolve()), stem, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_idx_checked(path: str, stem: str, size_on_disk: int, mtime_ns: int) -> bytes:
     import gzip
     import hashlib
 
+    path = Path(path)
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":  # gzip magic
         try:
