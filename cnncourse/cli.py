@@ -1,8 +1,9 @@
-"""Command line: ``python -m cnncourse list | summary MODEL | flops | train``.
+"""Command line: ``python -m cnncourse list | summary | flops | train | experiment | grade``.
 
     python -m cnncourse train --model resnet20 --data digits --epochs 2 --checkpoint resnet20.pt
     python -m cnncourse train --model resnet20 --data digits --epochs 3 --checkpoint resnet20.pt --resume
     torchrun --standalone --nproc-per-node 2 -m cnncourse train --model resnet56 --data cifar10 ...
+    python -m cnncourse experiment degradation --data cifar10 --epochs 164 --out cifar.json
 """
 from __future__ import annotations
 
@@ -118,6 +119,29 @@ def _cmd_train(args) -> int:
     return 0
 
 
+def _cmd_experiment(args) -> int:
+    import shlex
+
+    from .experiments import run_experiment
+    from .train import CheckpointError, TrainConfig
+
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                         warmup_steps=args.warmup_steps)
+    # The results file records how it was made, in the form a reader can paste and run again.
+    command = " ".join(["python -m cnncourse", *map(shlex.quote, args.argv)])
+    try:
+        run_experiment(args.name, config, seeds=args.seeds, data=args.data,
+                       train_size=args.train_size, test_size=args.test_size, models=args.models,
+                       device=args.device, root=args.root, download=not args.no_download,
+                       out=args.out, checkpoints=args.checkpoints, command=command,
+                       log=lambda line: print(line, flush=True))
+    except (CheckpointError, RuntimeError) as exc:
+        print(f"error: {_in_flags(str(exc))}", file=sys.stderr)
+        return 1
+    print(f"results in {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     invoked = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     prog = "python -m cnncourse" if invoked in ("__main__.py", "-m", "") else "cnncourse"
@@ -177,13 +201,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--results", help="append the run's final errors, GPU name and timing to this JSON file")
     p.set_defaults(func=_cmd_train)
+    p = sub.add_parser("experiment", help="the training chapter's experiments, into a results file",
+                       description="Train every model of an experiment once per seed with one "
+                                   "recipe; each finished run is appended to --out at once, runs "
+                                   "already there are skipped and unfinished ones resume from "
+                                   "--checkpoints, so the same command continues after a "
+                                   "disconnect. degradation: plain-20/56, ResNet-20/56 (the "
+                                   "paper's Figure 6); compare: LeNet-5 and the 32×32 AlexNet, "
+                                   "VGG and GoogLeNet variants against ResNet-20.")
+    p.add_argument("name", choices=["degradation", "compare"])
+    p.add_argument("--data", choices=["fashion_mnist", "cifar10"], default="fashion_mnist")
+    p.add_argument("--models", nargs="+", metavar="MODEL", help="only these of the experiment's models")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="SEED", help="default: 0")
+    p.add_argument("--train-size", type=int, metavar="N",
+                   help="a stratified subset of N training images (default: all)")
+    p.add_argument("--test-size", type=int, metavar="N",
+                   help="a stratified subset of N test images, tested after every epoch (default: all)")
+    p.add_argument("--epochs", type=int, help="default: the paper's 64k iterations")
+    p.add_argument("--batch-size", type=int, default=128, help="default 128, as in the paper")
+    p.add_argument("--lr", type=float, default=0.1, help="initial learning rate (default 0.1)")
+    p.add_argument("--warmup-steps", type=int, default=0, help="iterations at lr 0.01 first")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda if a GPU is present, else cpu")
+    p.add_argument("--root", default="data", help="folder for the data set's files (default ./data)")
+    p.add_argument("--no-download", action="store_true", help="never download; use the files under --root")
+    p.add_argument("--out", default="results.json", help="results file (JSON), appended to")
+    p.add_argument("--checkpoints", default="checkpoints", help="folder for each run's checkpoint")
+    p.set_defaults(func=_cmd_experiment)
     from .exercises import grading  # the assignments' class grading: `grade googlenet|resnet FILES`
     grading.add_parser(sub)
     return parser
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.func(args)
     except ValueError as exc:  # bad model names, options, sizes: a message, not a traceback

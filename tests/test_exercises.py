@@ -526,3 +526,26 @@ def test_first_check_in_a_fresh_process_is_fast():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     first_googlenet, first_resnet = map(float, out.split())
     assert first_googlenet < 1.0 and first_resnet < 1.0, out
+
+
+def test_review_template_and_rubric_come_with_the_package(tmp_path):
+    """Assignment 2's template and rubric reach a notebook opened alone (Colab) through the
+    package; writing the template never overwrites a review in progress."""
+    from cnncourse.exercises import resnet as hw
+
+    shown = hw.review_template()
+    assert shown._repr_markdown_().startswith("# ResNet paper review — template")
+    sections = [line for line in shown.splitlines() if line.startswith("## ")]
+    assert [s.split(".")[0] for s in sections[:8]] == [f"## {i}" for i in range(1, 9)]
+    rubric = hw.rubric()
+    assert "100 points" in rubric and "| 8. Clarity and citations | 10 |" in rubric
+    points = [int(row.split("|")[2]) for row in rubric.splitlines() if row.startswith("| ")
+              and row.split("|")[2].strip().isdigit()]
+    assert sum(points) == 100
+
+    path = tmp_path / "review" / "mine.md"
+    assert hw.review_template(path) == path and path.read_text(encoding="utf-8") == str(shown)
+    path.write_text("my half-written review", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="mine.md exists already"):
+        hw.review_template(path)
+    assert path.read_text(encoding="utf-8") == "my half-written review"

@@ -35,7 +35,8 @@ from . import _facts as _cache
 from ._report import NOT_ANSWERED, Choice, Count, Decimal, Question, Report, run_checks
 from ._submission import save as _save
 
-__all__ = ["check", "template", "solution", "save", "QUESTIONS", "OPTIONS", "CHECKER_VERSION"]
+__all__ = ["check", "template", "solution", "save", "review_template", "rubric", "QUESTIONS", "OPTIONS",
+           "CHECKER_VERSION"]
 
 CHECKER_VERSION = "resnet-2"
 ASSIGNMENT = "resnet"
@@ -324,6 +325,48 @@ def solution(key: str) -> Text:
     }[key]
     shown = f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
     return Text(f"{key}: {shown} — {how}")
+
+
+class Markdown(str):
+    """A string that a notebook renders as Markdown when it is the last value of a cell."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _package_text(name: str) -> str:
+    from importlib import resources
+
+    return (resources.files(__package__) / name).read_text(encoding="utf-8")
+
+
+def rubric() -> Markdown:
+    """Part 2's marking rubric (100 points, the criteria and the deductions), as Markdown."""
+    return Markdown(_package_text("resnet_review_rubric.md"))
+
+
+def review_template(path=None):
+    """Part 2's template, the review's eight sections and what each must answer.
+
+    Without ``path``, the template as Markdown (shown in a notebook). With ``path``, the template
+    is written there to be filled in, and the path returned; an existing file is never
+    overwritten, so a review in progress cannot be lost by running the cell again.
+    """
+    from pathlib import Path
+
+    text = _package_text("resnet_review_template.md")
+    if path is None:
+        return Markdown(text)
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(f"{path} exists already (your review?); the template is only written "
+                              "to a new file: give another path, or delete or rename that file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def questions_and_answers() -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Measured results stored with the package, so a notebook opened alone (e.g. on Colab) finds them.
 
-Each file is written by a script of the repository (``scripts/fashion_mnist_runs.py`` for
-``fashion_mnist_cpu.json``) and names the machine, torch version and command that produced it;
-nothing here is estimated or typed by hand.
+Each file was written by ``python -m cnncourse experiment`` (:mod:`cnncourse.experiments`) and
+names the machine, torch version and command that produced it; nothing here is estimated or
+typed by hand.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def path(name: str) -> Path:
-    """The path of the stored results file ``name`` (``"fashion_mnist_cpu"`` or with ``.json``)."""
+    """The path of the stored results file ``name`` (``"fashion_mnist_compare"`` or with ``.json``)."""
     filename = name if name.endswith(".json") else f"{name}.json"
     file = resources.files(__name__) / filename
     if not file.is_file():
