@@ -180,14 +180,14 @@ FASHION_MNIST_FILES = {
 }
 
 
+FASHION_MNIST_DEFAULT_ROOT = "data"  # where a download goes when no root is given (e.g. on Colab)
+
+
 def _fashion_mnist_candidates(root) -> list[Path]:
-    """Folders that may hold the four files: ``root`` (and torchvision's layout under it), Debian's."""
-    folders = []
-    if root is not None:
-        root = Path(root).expanduser()
-        folders += [root, root / "FashionMNIST" / "raw"]
-    folders.append(FASHION_MNIST_DEBIAN)
-    return folders
+    """Folders that may hold the four files: ``root`` (default ``./data``, where a download goes)
+    and torchvision's layout under it, then Debian's."""
+    root = Path(root if root is not None else FASHION_MNIST_DEFAULT_ROOT).expanduser()
+    return [root, root / "FashionMNIST" / "raw", FASHION_MNIST_DEBIAN]
 
 
 def _find_fashion_mnist_file(folder: Path, stem: str) -> Path | None:
@@ -230,7 +230,7 @@ def _read_idx_checked(path: str, stem: str, size_on_disk: int, mtime_ns: int) ->
 
 
 def _fashion_mnist_missing(root, reason: str) -> str:
-    where = f"{Path(root).expanduser()} or " if root is not None else ""
+    where = f"{Path(root if root is not None else FASHION_MNIST_DEFAULT_ROOT).expanduser()} or "
     return (f"Fashion-MNIST is not available: {reason}. Looked in {where}{FASHION_MNIST_DEBIAN}. "
             f"Fix it in one of three ways: (1) on Debian/Ubuntu, `apt-get install dataset-fashion-mnist` "
             f"(30 MB, installs the four files under {FASHION_MNIST_DEBIAN}); (2) where the internet can "
@@ -264,7 +264,7 @@ def _download_fashion_mnist(root) -> None:
 
     from torchvision.datasets import FashionMNIST
 
-    root = Path(root if root is not None else "data").expanduser()
+    root = Path(root if root is not None else FASHION_MNIST_DEFAULT_ROOT).expanduser()
     try:
         FashionMNIST(str(root), train=True, download=True)
         FashionMNIST(str(root), train=False, download=True)
@@ -277,10 +277,10 @@ def fashion_mnist(train: bool = True, device=None, root=None, download: bool = F
                   padding: int = 2) -> ImageSet:
     """Fashion-MNIST's training (60,000) or test (10,000) split as uint8 tensors on ``device``.
 
-    The four original files are read from ``root`` (also torchvision's ``root/FashionMNIST/raw``),
-    else from Debian's ``/usr/share/datasets/fashion-mnist``; each file's length and SHA-256 are
-    checked. With ``download=True`` and no files found, torchvision downloads them into ``root``
-    (default ``./data``). The 28×28 images are zero-padded by ``padding`` = 2 pixels to 32×32, as
+    The four original files are read from ``root`` (default ``./data``; also torchvision's
+    ``root/FashionMNIST/raw``), else from Debian's ``/usr/share/datasets/fashion-mnist``; each
+    file's length and SHA-256 are checked. With ``download=True`` and no files found (Colab),
+    torchvision downloads them into ``root``, where the next call finds them. The 28×28 images are zero-padded by ``padding`` = 2 pixels to 32×32, as
     LeNet-5's paper did with MNIST, the input size every model here was built for. One channel;
     mean and std are the training split's; horizontal flips are a valid augmentation (a mirrored
     shirt is a shirt), as in the data set's published crop-and-flip baselines.

@@ -1,5 +1,6 @@
 """The device-resident data sets: shapes, normalization, augmentation, seeded order, clear errors."""
 import urllib.error
+from pathlib import Path
 
 import pytest
 import torch
@@ -239,6 +240,28 @@ def test_fashion_mnist_missing_says_how_to_get_it(tmp_path, monkeypatch):
         data.fashion_mnist(device="cpu", root=tmp_path, download=True)
     with pytest.raises(ValueError, match="padding must be"):
         data.fashion_mnist(device="cpu", padding=-1)
+
+
+def test_fashion_mnist_downloads_where_it_looks_next_time(fashion, tmp_path, monkeypatch):
+    """Colab: no Debian files, no root given. The download goes to ./data, and this call and the
+    next find the files there (the download is mocked: it writes torchvision's layout)."""
+    import torchvision.datasets.mnist as mnist_module
+
+    monkeypatch.setattr(data, "FASHION_MNIST_DEBIAN", tmp_path / "nowhere")
+    monkeypatch.chdir(tmp_path)
+    downloads = []
+
+    def fake_download(url, download_root, filename=None, md5=None, **kwargs):
+        downloads.append(filename)
+        stem = filename.removesuffix(".gz")
+        _write_fashion_files(Path(download_root), gzipped=False, stems=[stem])
+
+    monkeypatch.setattr(mnist_module, "download_and_extract_archive", fake_download)
+    test = data.fashion_mnist(train=False, device="cpu", download=True)
+    assert torch.equal(test.images, fashion[1].images) and len(downloads) == 4  # 4 files
+    assert (tmp_path / "data" / "FashionMNIST" / "raw" / "t10k-labels-idx1-ubyte").is_file()
+    again = data.fashion_mnist(train=False, device="cpu")  # no download needed any more
+    assert torch.equal(again.labels, fashion[1].labels) and len(downloads) == 4
 
 
 def test_fashion_mnist_by_name_and_stratified_subset(fashion):
