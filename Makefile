@@ -36,6 +36,12 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output . --warningiserror --nitpick --keep-going
 	@echo "Book built: _build/html/index.html"
 
+# What Colab opens: book/'s notebooks as plain Jupyter markdown in colab/ (committed; the book's
+# Colab buttons point there). Run after changing a notebook; tests/test_colab.py fails when stale.
+.PHONY: colab
+colab: $(STAMP)
+	$(BIN)/python scripts/make_colab.py
+
 # Unit tests and the strict nbval re-run of every notebook, in one pytest session.
 test: $(STAMP) system
 	$(BIN)/python -m pytest tests book --nbval
