@@ -879,6 +879,15 @@ def convert_code_cell(ctx: Context, cell: dict) -> list[dict]:
         summary = _solution_summary(ctx, ctx.solution)
         return [_strip_outputs(_form_view(
             cell, f"{summary}: run it to see the answer; double-click to show the code"))]
+    named = [label for label in ctx.book.exercises
+             if re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", source)]
+    if named and "remove-cell" not in tags:
+        # a cell that computes exercises' answers outside a gated solution (its code names
+        # them): its output is the answers, so it is folded and runs on demand like a solution
+        numbers = ", ".join(ctx.book.exercises[label] for label in named)
+        return [_strip_outputs(_form_view(
+            cell, f"Solution{'s' if len(named) > 1 else ''} to Exercise{'s' if len(named) > 1 else ''} "
+                  f"{numbers}: run it to see the answers; double-click to show the code"))]
     if "remove-input" in tags and not figure and _only_asserts(source) and not cell["outputs"]:
         return []      # the book's own assert-only checks: `pytest --nbval book` runs them
     if "remove-output" in tags or "hide-output" in tags:

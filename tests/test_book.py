@@ -59,11 +59,14 @@ def test_page_key_content(built_book, doc):
     assert not missing, f"{doc}.html lacks {missing}"
 
 
-@pytest.mark.parametrize("doc", ["book/googlenet", "book/resnet"])
+@pytest.mark.parametrize("doc", ["book/googlenet", "book/resnet", "book/assignments/resnet_review"])
 def test_notebook_pages_have_a_colab_launch_button(built_book, doc):
+    """The Colab button opens the Colab version (colab/, `make colab`), not the MyST source."""
     page = built_book.page(doc).read_text(encoding="utf-8")
-    link = f"https://colab.research.google.com/github/cnncourse/cnncourse/blob/main/{doc}.ipynb"
+    colab = "https://colab.research.google.com/github/cnncourse/cnncourse/blob/main/"
+    link = colab + "colab/" + doc.removeprefix("book/") + ".ipynb"
     assert link in page, f"{doc}.html has no Colab launch link {link}"
+    assert colab + "book/" not in page, f"{doc}.html opens the MyST source in Colab"
 
 
 def test_search_index_knows_bottleneck(built_book):
