@@ -591,18 +591,30 @@ def convert_inline(ctx: Context, text: str) -> str:
 
 
 def remove_labels(text: str) -> str:
-    """``(label)=`` lines are Sphinx targets; in Colab a link scrolls to the cell instead."""
-    out, in_code = [], None
-    for line in text.split("\n"):
-        code = CODE_FENCE.match(line)
-        if in_code is None and code:
-            in_code = code.group("fence")
-        elif in_code and re.match(r"^[ ]{0,3}" + re.escape(in_code[0]) + "{" + str(len(in_code)) + r",}\s*$", line):
-            in_code = None
-        elif in_code is None and LABEL_LINE.match(line):
-            continue
-        out.append(line)
+    """Drop the lines MyST does not show: ``(label)=`` targets (in Colab a link scrolls to the
+    cell instead), ``% comments`` and ``+++`` block breaks."""
+    out = []
+    for is_code, piece in _text_outside_code(text):
+        if not is_code:
+            piece = "\n".join(line for line in piece.split("\n")
+                              if not (LABEL_LINE.match(line) or line.startswith("%")
+                                      or line.rstrip() == "+++"))
+        out.append(piece)
     return "\n".join(out)
+
+
+def check_plain(ctx: Context, text: str) -> None:
+    """MyST syntax this converter does not translate must not reach Colab as raw text."""
+    for is_code, piece in _text_outside_code(text):
+        if is_code:
+            continue
+        piece = re.sub(r"(`+)(?!`).+?(?<!`)\1(?!`)", "", piece, flags=re.S)   # code spans
+        if "{{" in piece:
+            raise ctx.error("a {{ substitution }} (not converted)")
+        if re.search(r"^:[ \t]", piece, flags=re.M):
+            raise ctx.error("a definition list (': definition' line, not converted)")
+        if (m := re.search(r"^[ ]{0,3}:{3,}.*$", piece, flags=re.M)):
+            raise ctx.error(f"a stray colon fence {m.group(0)!r}")
 
 
 def _quote(text: str) -> str:
@@ -771,7 +783,9 @@ def convert_markdown(ctx: Context, text: str, nested: bool = False) -> list[tupl
 
     for part in split_blocks(text):
         if isinstance(part, str):
-            emit(convert_inline(ctx, remove_labels(part)))
+            part = remove_labels(part)
+            check_plain(ctx, part)
+            emit(convert_inline(ctx, part))
         elif part.name == "solution-start":
             _check_options(ctx, part, {"class", "label", "hidden"})
             if nested or ctx.solution is not None:
@@ -898,8 +912,10 @@ def convert_code_cell(ctx: Context, cell: dict) -> list[dict]:
     elif "remove-input" in tags or "hide-input" in tags:
         if figure:
             title = f"Code that draws {number or 'the figure'} (double-click to show it)"
+        elif "remove-input" in tags and cell["outputs"]:
+            title = "Code of the output below, hidden in the book (double-click to show it)"
         elif "remove-input" in tags:
-            title = "Checks and set-up hidden in the book (double-click to show the code)"
+            title = "Checks and set-up, hidden in the book (double-click to show the code)"
         else:
             title = "Code (double-click to show it)"
         cell = _form_view(cell, title)

@@ -65,6 +65,8 @@ RAW_MYST = {
     "directive": re.compile(r"^\s*(?::{3,}|`{3,})\s*\{", re.M),
     "(label)= target": re.compile(r"^\([^()\s]+\)=\s*$", re.M),
     "directive option": re.compile(r"^\s*:(?:label|class|name|start-line|end-line|format):", re.M),
+    "colon fence": re.compile(r"^\s*:::", re.M),
+    "substitution": re.compile(r"\{\{"),
 }
 
 
@@ -246,7 +248,7 @@ def _convert(tmp_path, cells) -> list[dict]:
 def test_converter_on_a_synthetic_notebook(tmp_path):
     cells = _convert(tmp_path, [
         _md("m1", "# Chapter\n\n:::{admonition} 요약\n:class: tip\nShort {cite}`he2015,lecun1998`.\n:::\n\n"
-                  ":::{note}\nA note.\n:::\n\n"
+                  ":::{note}\nA note.\n:::\n\n% a MyST comment, not shown\n"
                   "Terms: {term}`잔차 학습`, {term}`the idea <residual learning>`; "
                   "{cite:t}`he2015`; `{term}` in code stays.\n\n"
                   "(sec-local)=\n## Local heading\n\nSee {ref}`sec-local`, {ref}`there <sec-target>`, "
@@ -281,7 +283,7 @@ def test_converter_on_a_synthetic_notebook(tmp_path):
     assert "[the idea](https://o.github.io/r/book/glossary.html#term-residual-learning)" in m1
     assert "[He et al. \\[2015\\]](https://o.github.io/r/book/references.html)" in m1
     assert "`{term}` in code stays" in m1
-    assert "(sec-local)=" not in m1
+    assert "(sec-local)=" not in m1 and "MyST comment" not in m1
     assert "[Local heading](#scrollTo=m1)" in m1
     assert ("[there](https://colab.research.google.com/github/o/r/blob/main/colab/other.ipynb"
             "#scrollTo=o1)") in m1
@@ -332,6 +334,8 @@ def test_converter_on_a_synthetic_notebook(tmp_path):
     ("[gone](missing.ipynb)", "not a notebook of the book"),
     (":::{exercise}\n:label: ex-x\n:weird: 1\nq\n:::", "option(s) ['weird']"),
     (":::{solution-start} ex-none\n:::", "unknown exercise"),
+    ("Hello {{ name }}.", "substitution"),
+    ("Term\n: its definition", "definition list"),
 ])
 def test_converter_refuses_what_it_cannot_convert(tmp_path, source, construct):
     with pytest.raises(make_colab.ConversionError) as error:
