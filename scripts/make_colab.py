@@ -516,10 +516,7 @@ def _resolve_url(ctx: Context, url: str, what: str) -> str:
         if target is None:
             raise ctx.error(f"{what}: no such label {parts.fragment!r}")
         return _target_link(ctx, target)
-    repo_path = (ctx.folder / parts.path).as_posix()
-    resolved = Path(repo_path)
-    norm = Path(*[p for p in resolved.parts])     # normalise "a/../b"
-    norm = Path(_normpath(norm.as_posix()))
+    norm = Path(_normpath((ctx.folder / parts.path).as_posix()))   # "book/assignments/../x"
     page = _strip_suffix(norm.as_posix())
     fragment = parts.fragment
     if norm.suffix == ".ipynb" and page.startswith(SOURCE_DIR + "/"):
@@ -895,13 +892,13 @@ def convert_code_cell(ctx: Context, cell: dict) -> list[dict]:
             cell, f"{summary}: run it to see the answer; double-click to show the code"))]
     named = [label for label in ctx.book.exercises
              if re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", source)]
-    if named and "remove-cell" not in tags:
+    if named:
         # a cell that computes exercises' answers outside a gated solution (its code names
         # them): its output is the answers, so it is folded and runs on demand like a solution
         numbers = ", ".join(ctx.book.exercises[label] for label in named)
+        which = f"Solutions to Exercises {numbers}" if len(named) > 1 else f"Solution to Exercise {numbers}"
         return [_strip_outputs(_form_view(
-            cell, f"Solution{'s' if len(named) > 1 else ''} to Exercise{'s' if len(named) > 1 else ''} "
-                  f"{numbers}: run it to see the answers; double-click to show the code"))]
+            cell, f"{which}: run it to see the answers; double-click to show the code"))]
     if "remove-input" in tags and not figure and _only_asserts(source) and not cell["outputs"]:
         return []      # the book's own assert-only checks: `pytest --nbval book` runs them
     if "remove-output" in tags or "hide-output" in tags:
