@@ -363,6 +363,9 @@ def test_colab_notebook_runs_standalone(doc, tmp_path):
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(REPO / make_colab.COLAB_DIR / f"{doc}.ipynb", as_version=4)
+    # a last cell reports the kernel's interpreter and folder: this venv's python, the empty folder
+    nb.cells.append(nbformat.v4.new_code_cell("import os, sys; print(sys.executable); print(os.getcwd())",
+                                              id="standalone-probe"))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
@@ -378,4 +381,7 @@ def test_colab_notebook_runs_standalone(doc, tmp_path):
                    f"with the installed package:\n{str(error)[-3000:]}")
     if failure:
         pytest.fail(failure)
+    executable, cwd = nb.cells[-1].outputs[0]["text"].split()
+    assert Path(executable).resolve() == Path(sys.executable).resolve(), executable
+    assert Path(cwd).resolve() == tmp_path.resolve(), cwd
     print(f"colab/{doc}.ipynb ran standalone in {time.perf_counter() - start:.0f} s")
