@@ -27,6 +27,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
+def pytest_configure(config):
+    # `make compat` runs the unit tests from a copy of tests/ against the installed wheel, where
+    # the book, the built HTML and the browser are not there: it deselects these with -m "not repo".
+    config.addinivalue_line("markers", "repo: needs the repository checkout (book/, _toc.yml, the built book)")
+
+
 # --- the table of contents ----------------------------------------------------------------
 
 def _files_in(entries) -> list[str]:

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from conftest import numbered_toc_files, toc_files
+pytestmark = pytest.mark.repo  # the built book; `make compat` deselects it
 
 # Distinctive strings each page must contain in its article body (matched case-insensitively,
 # after the HTML tags are stripped).  Keep to what the chapter briefs guarantee; when a chapter

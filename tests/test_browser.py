@@ -18,6 +18,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import toc_files
+pytestmark = pytest.mark.repo  # the built book; `make compat` deselects it
 
 WAIT_S = 15
 SETTLE_S = 0.4  # after "complete": let deferred/async scripts run and log before reading

@@ -7,6 +7,7 @@ import pytest
 BOOK = Path(__file__).resolve().parents[1] / "book"
 NOTEBOOKS = sorted(BOOK.rglob("*.ipynb"))
 WIDTH = 80  # characters: about what the book's code column shows without a scroll bar
+pytestmark = pytest.mark.repo  # reads the checkout's book/; `make compat` deselects it
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
