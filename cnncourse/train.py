@@ -440,10 +440,8 @@ def _loss(output, target, aux_weight):
 
 
 def _grad_scaler(enabled: bool):
-    """torch.amp.GradScaler (torch ≥ 2.3), else the older torch.cuda.amp one (same behaviour)."""
-    if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler"):
-        return torch.amp.GradScaler("cuda", enabled=enabled)
-    return torch.cuda.amp.GradScaler(enabled=enabled)
+    """torch.amp.GradScaler for CUDA (torch >= 2.3; pyproject.toml's floor is above that)."""
+    return torch.amp.GradScaler("cuda", enabled=enabled)
 
 
 def _as_config(config, overrides: dict) -> TrainConfig:
