@@ -22,8 +22,14 @@ Pairs (``--pairs``; the default is ``floor newest``):
             Python found here;
   torch2.1  torch 2.1.2 + torchvision 0.16.2, the floor this package used to declare.  Not a
             default: it FAILS (pip pairs it with numpy 2, and torch ≤ 2.2 wheels were built
-            against the NumPy 1 ABI: torch.from_numpy raises "Numpy is not available").  Kept so
-            that the reason for the floor can be reproduced in one command.
+            against the NumPy 1 ABI: torch.from_numpy raises "Numpy is not available").
+  torch2.3  torch 2.3.1 + torchvision 0.18.1, the first pair that works with numpy 2.  Not a
+            default: it FAILS one test, because torchvision < 0.21 only prints why a download
+            failed and raises a bare "Error downloading <file>", so fashion_mnist(download=True)
+            cannot tell the user why.
+  The last two lie below the declared floor: the wheel's metadata refuses them, so there the
+  wheel is installed with --no-deps, its other requirements next to the pair.  Kept so that the
+  reasons for the floor can be reproduced in one command.
 
 The machine-wide pip constraints file may cap torch (/etc/xdg/pip here caps it at what lies on
 this disk); inside these throw-away venvs the cap is lifted (PIP_CONSTRAINT points at an empty
@@ -48,6 +54,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +106,7 @@ def pairs() -> dict[str, Pair]:
         "floor": Pair("floor", f["torch"], f["torchvision"], f["python"]),
         "newest": Pair("newest", None, None, "newest"),
         "torch2.1": Pair("torch2.1", "2.1.2", "0.16.2", f["python"], note="old floor, expected to fail"),
+        "torch2.3": Pair("torch2.3", "2.3.1", "0.18.1", f["python"], note="expected to fail"),
     }
 
 
@@ -155,6 +163,20 @@ def build_wheel(root: Path) -> Path:
     return wheels[0]
 
 
+def version(text: str) -> tuple:
+    """"2.6.0" -> (2, 6, 0); local and pre-release suffixes are ignored."""
+    return tuple(int(part) for part in re.findall(r"\d+", text.split("+")[0])[:3])
+
+
+def wheel_requirements(wheel: Path) -> list[str]:
+    """The wheel's run-time requirements (its METADATA) other than torch and torchvision."""
+    with zipfile.ZipFile(wheel) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = zf.read(name).decode("utf-8")
+    reqs = [line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Requires-Dist:")]
+    return [r for r in reqs if "extra ==" not in r and re.split(r"[\s<>=!~;\[]", r)[0] not in ("torch", "torchvision")]
+
+
 def check_pair(pair: Pair, wheel: Path, root: Path, python_override: str | None,
                pytest_args: list[str]) -> Result:
     res = Result(pair)
@@ -183,10 +205,20 @@ def check_pair(pair: Pair, wheel: Path, root: Path, python_override: str | None,
              # the pip bundled with an old Python (23.0 with 3.9) backtracks for many minutes
              # over this set and downloads whole wheels to read their metadata; a current one
              # resolves it in seconds
-             [venv_py, "-m", "pip", "install", "--upgrade", "pip"],
-             # one resolver run: the pair, the wheel (its own dependency ranges) and the test tools
-             [venv_py, "-m", "pip", "install", "--upgrade", *specs, wheel, *TEST_DEPS]]
-    print(f"[{pair.name}] {interpreter} : pip install {' '.join(specs)} {wheel.name} (log: {log})",
+             [venv_py, "-m", "pip", "install", "--upgrade", "pip"]]
+    below = pair.torch is not None and version(pair.torch) < version(declared_floors()["torch"])
+    if not below:
+        # one resolver run: the pair, the wheel (its own dependency ranges) and the test tools
+        steps.append([venv_py, "-m", "pip", "install", "--upgrade", *specs, wheel, *TEST_DEPS])
+    else:
+        # A pair below the declared floor (to see why the floor is where it is): the wheel's
+        # metadata would refuse it, so its other dependencies are installed next to the pair and
+        # the wheel itself with --no-deps.
+        steps += [[venv_py, "-m", "pip", "install", "--upgrade", *specs, *wheel_requirements(wheel),
+                   *TEST_DEPS],
+                  [venv_py, "-m", "pip", "install", "--no-deps", wheel]]
+    print(f"[{pair.name}] {interpreter} : pip install {' '.join(specs)} {wheel.name}"
+          f"{' (below the declared floor: the wheel with --no-deps)' if below else ''} (log: {log})",
           flush=True)
     for cmd in steps:
         if run(cmd, log, env=env, timeout=3600).returncode != 0:
@@ -280,6 +312,8 @@ def main(argv=None) -> int:
     ap.add_argument("--python", help="Python version for every pair checked, e.g. 3.10")
     ap.add_argument("--root", type=Path, default=Path(tempfile.gettempdir()) / "cnncourse-compat",
                     help="where the venvs and logs go (default: %(default)s)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep each venv afterwards (default: only its logs; a venv is 5-6 GB)")
     ap.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after --")
     args = ap.parse_args(argv)
 
@@ -304,6 +338,8 @@ def main(argv=None) -> int:
     results = []
     for pair in selected:
         results.append(check_pair(pair, wheel, root, args.python, args.pytest_args))
+        if not args.keep:
+            shutil.rmtree(root / pair.name / "venv", ignore_errors=True)
         if results[-1].error:
             print(f"[{pair.name}] FAILED: {results[-1].error}", flush=True)
     print()
