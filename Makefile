@@ -58,7 +58,7 @@ benchmark: $(STAMP)
 # The version floors in pyproject.toml, checked for real (scripts/compat.py): fresh venvs outside
 # the repository with the floor torch/torchvision pair and the newest pair on the package index,
 # cnncourse installed from its wheel, the unit tests run against that copy. Downloads a few GB of
-# CUDA wheels and takes ~15 min, so it is not part of `test`. More: make compat COMPAT_ARGS=--help
+# CUDA wheels and takes ~30 min a pair on 2 cores: not part of `test`. More: make compat COMPAT_ARGS=--help
 .PHONY: compat
 compat:
 	$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) scripts/compat.py $(COMPAT_ARGS)
