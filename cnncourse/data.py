@@ -334,8 +334,8 @@ def _digits_tensors(size: int):
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:
-        raise ImportError("the digits data set comes with scikit-learn: pip install scikit-learn "
-                          "(or pip install 'cnncourse[data]'); Colab has it already") from exc
+        raise ImportError("the digits data set comes with scikit-learn, a dependency of cnncourse "
+                          "that is missing here: pip install scikit-learn") from exc
 
     d = load_digits()
     x = torch.from_numpy(d.images).float().unsqueeze(1)  # 1797×1×8×8, values 0..16
