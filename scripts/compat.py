@@ -61,7 +61,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 # What the unit tests import besides cnncourse's own dependencies (which come from the wheel's
 # metadata).  selenium: test_browser.py imports it at collection time, before -m deselects it.
-TEST_DEPS = ["pytest", "hypothesis", "scikit-learn", "selenium", "pyyaml"]
+TEST_DEPS = ["pytest", "hypothesis", "selenium", "pyyaml"]
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
 
 

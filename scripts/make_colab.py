@@ -81,6 +81,7 @@ class Book:
     chapter: dict[str, str]           # doc -> chapter number ("2"), numbered parts only
     glossary: dict[str, str]          # term (case-folded) -> anchor in glossary.html
     bib: dict[str, dict]              # bibtex key -> {"authors": [...], "year": ..., "title": ...}
+    title: str = "the book"           # _config.yml's title
     targets: dict[str, Target] = field(default_factory=dict)
     exercises: dict[str, str] = field(default_factory=dict)   # exercise label -> "2.1"
 
@@ -143,6 +144,7 @@ def load_book(repo: Path = REPO) -> Book:
         notebooks=notebooks, pages=set(pages), chapter=chapter,
         glossary=_read_glossary(repo / SOURCE_DIR / "glossary.md"),
         bib=_read_bib([repo / f for f in config.get("bibtex_bibfiles", [])]),
+        title=config.get("title", "the book"),
     )
     for doc, nb in notebooks.items():
         _index_targets(book, doc, nb)
@@ -814,19 +816,46 @@ def _only_asserts(source: str) -> bool:
 
 
 def _bound_names(source: str) -> set[str]:
-    """The names a cell's top-level statements bind (assignments, imports, defs, loops)."""
+    """The names a cell defines for the cells after it: what its top-level statements assign,
+    import, def or class. A ``for`` loop's variable and the locals of functions and
+    comprehensions are not definitions a later cell relies on (``for r in rows`` would otherwise
+    make every later ``r`` look like a use)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return set()
     names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+
+    def targets(node) -> None:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                names.add(sub.id)
+
+    def visit(statements) -> None:
+        for node in statements:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                for target in getattr(node, "targets", None) or [node.target]:
+                    targets(target)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        targets(item.optional_vars)
+                visit(node.body)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.If)):
+                visit(node.body)        # the loop variable itself is left out
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                for block in (node.body, node.orelse, node.finalbody,
+                              *(h.body for h in node.handlers)):
+                    visit(block)
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.NamedExpr):
+                targets(node.value.target)
+
+    visit(tree.body)
     return names
 
 
@@ -943,14 +972,9 @@ def _title_note(book: Book, doc: str) -> str:
     chapter = book.chapter.get(doc)
     where = f"chapter {chapter}" if chapter else "a page"
     return (f"> This is the Colab version of {where} of the book "
-            f"[{book_title(book)}]({page}) (generated from `{SOURCE_DIR}/{doc}.ipynb`). "
+            f"[{book.title}]({page}) (generated from `{SOURCE_DIR}/{doc}.ipynb`). "
             "Solutions are folded: try an exercise before you open its solution. Solution code "
             "cells show only their title; run them like any other cell.")
-
-
-def book_title(book: Book) -> str:
-    config = yaml.safe_load((book.repo / "_config.yml").read_text(encoding="utf-8"))
-    return config.get("title", "the book")
 
 
 def convert_notebook(book: Book, doc: str) -> dict:
