@@ -27,7 +27,8 @@ from pathlib import Path
 
 import torch
 
-from .train import TrainConfig, TrainingDiverged, atomic_write, fit, seed_everything
+from .train import TrainConfig, TrainingDiverged, fit, seed_everything
+from .utils import atomic_write
 
 EXPERIMENTS = {
     "degradation": ("plain20", "plain56", "resnet20", "resnet56"),

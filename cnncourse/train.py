@@ -50,7 +50,6 @@ import inspect
 import math
 import os
 import random
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +60,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import DeviceLoader, ImageSet
+from .utils import atomic_write  # noqa: F401  (re-exported: cnncourse.train.atomic_write)
 
 CHECKPOINT_FORMAT = "cnncourse-checkpoint"
 CHECKPOINT_VERSION = 2  # 2: the TrainConfig and the planned schedule are stored and compared
@@ -310,29 +310,6 @@ def set_rng_state(state: dict) -> None:
 
 # -----------------------------------------------------------------------------
 # Checkpoints
-
-def atomic_write(path, write, binary: bool = True) -> None:
-    """Call ``write(file)`` on a temporary file in ``path``'s folder, then ``os.replace`` it onto ``path``.
-
-    A crash or a disconnect mid-write leaves the previous file intact, never a truncated one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates 0600 files; give the usual permissions
-        with os.fdopen(fd, "wb" if binary else "w") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
 
 def save_checkpoint(path, state: dict) -> None:
     """Write ``state`` to ``path`` atomically (see :func:`atomic_write`)."""
