@@ -125,3 +125,54 @@ def test_grade_resnet_folder(tmp_path, capsys):
     rows = list(csv.DictReader((tmp_path / "s.csv").open(encoding="utf-8")))
     assert len(rows) == 1 and rows[0]["correct"] == "2" and rows[0]["answered"] == "3"
     assert "resnet: 1 file, 1 graded, 0 not graded" in capsys.readouterr().out
+
+
+def _deep(n):
+    value = 1
+    for _ in range(n):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("answers, student, says", [
+    ({"comments": {1: "a" * 2_000_000}}, "kim", "a file of 2,000,"),
+    ({"shapes": {"conv1": _deep(5000)}}, "kim", "nested more than 16 levels deep"),
+    ({"comments": {1: "explains it", "1": "explains it too"}}, "kim", "would both be saved as '1'"),
+    ({"comments": {1: "half a character: \ud800"}}, "kim", "lone surrogate"),
+    ({"comments": {1: "x"}}, "kim\u202e", "does not print"),
+    ({"comments": {1: "x"}}, "kim\n", None),  # white space around an id is trimmed, as before
+], ids=["2MB-comment", "deep", "keys-1-and-'1'", "surrogate", "bidi-id", "newline-at-end"])
+def test_save_refuses_what_grade_would_refuse(tmp_path, answers, student, says):
+    path = tmp_path / "me.json"
+    if says is None:
+        googlenet.save(answers, path, student=student)
+        assert grading.grade_file("googlenet", path).student == "kim"
+        return
+    with pytest.raises(ValueError, match=says):
+        googlenet.save(answers, path, student=student)
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_save_refuses_itself(tmp_path):
+    answers = {"comments": {}}
+    answers["comments"][1] = answers  # contains itself
+    with pytest.raises(ValueError, match="or it contains itself"):
+        resnet.save(answers, tmp_path / "never.json", student="kim")
+
+
+def test_save_errors_name_the_file_asked_for(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="folder .*missing does not exist"):
+        googlenet.save({}, tmp_path / "missing" / "me.json", student="kim")
+    with pytest.raises(ValueError, match="is a folder"):
+        googlenet.save({}, tmp_path, student="kim")
+    path = googlenet.save({"comments": {1: "first version"}}, tmp_path / "me.json", student="kim")
+    before = path.read_bytes()
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.fsync", full_disk)
+    with pytest.raises(OSError, match=r"cannot save the submission to .*me\.json: No space left") as error:
+        googlenet.save({"comments": {1: "second version"}}, path, student="kim")
+    assert ".tmp" not in str(error.value)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["me.json"]
