@@ -219,8 +219,9 @@ def check_outputs(files: list[Path], csv_path=None, feedback_dir=None) -> None:
 
 
 def _file_stem(text: str) -> str:
-    """A file name from an id or a file's name: letters (any script), digits, '-', '_', '.'."""
-    name = re.sub(r"[^\w.-]+", "_", text).strip("._")
+    """A file name from an id or a file's name: letters (any script), digits, '-', '_', '.',
+    not starting with '-' (a name a shell would read as an option) or '.' (a hidden file)."""
+    name = re.sub(r"[^\w.-]+", "_", text).lstrip("-._").rstrip("._")
     name = name.encode("utf-8")[:NAME_BYTES].decode("utf-8", "ignore").rstrip("._")
     return name or "student"
 
