@@ -290,10 +290,22 @@ def test_a_link_planted_in_the_feedback_folder_is_not_followed(tmp_path):
     (tmp_path / "fb" / "kim.txt").symlink_to(precious)
     (tmp_path / "fb" / "lee.txt").symlink_to(tmp_path / "nowhere.txt")  # a dangling one
     _raw(tmp_path / "lee.json", "lee")
-    assert _grade("googlenet", sub, tmp_path / "lee.json", "--feedback", tmp_path / "fb")[0] == 0
+    (tmp_path / "fb" / "park.txt").mkdir()  # a folder by that name: another name is taken
+    _raw(tmp_path / "park.json", "park")
+    assert _grade("googlenet", sub, tmp_path / "lee.json", tmp_path / "park.json",
+                  "--feedback", tmp_path / "fb")[0] == 0
     assert precious.read_text() == "the teacher's notes" and not (tmp_path / "nowhere.txt").exists()
     assert not (tmp_path / "fb" / "kim.txt").is_symlink()
     assert (tmp_path / "fb" / "kim.txt").read_text(encoding="utf-8").startswith("Student: kim")
+    assert (tmp_path / "fb" / "park~2.txt").read_text(encoding="utf-8").startswith("Student: park")
+
+
+def test_a_folder_without_submissions_is_a_row_too(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not a submission")
+    status, out, err = _grade("googlenet", tmp_path / "empty", "--csv", tmp_path / "s.csv")
+    assert status == 1 and "1 of 1 files not graded" in err
+    assert [r["message"] for r in _rows(tmp_path / "s.csv")] == ["a folder with no .json files in it"]
 
 
 def test_duplicate_ids_are_flagged_and_feedback_never_goes_under_another_name(tmp_path):

@@ -694,7 +694,8 @@ def _form_problems(sections: dict[str, list], answers: dict) -> list[ItemResult]
             allowed = _typed(dict.fromkeys(sections[key]))
             for sub in section:
                 if not _known(sub, allowed):
-                    add(f"{key}[{_safe_repr(sub, 40)}]", unknown(sub, sections[key], f" in answers[{key!r}]"))
+                    add(f"{key}[{_safe_repr(sub, 40)}]",
+                        unknown(sub, sections[key], f" in answers[{key!r}]"))
     if unlisted:
         problems.append(ItemResult("answers", "problem", f"… and {unlisted:,} more such problems "
                                    "(not listed one by one)"))

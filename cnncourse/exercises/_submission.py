@@ -70,8 +70,9 @@ def _jsonable(value: Any, where: str, depth: int = 0) -> Any:
             inner = f"{where}[{_safe_repr(k, 30)}]"
             key = _text(plain(k) if isinstance(k, str) else _safe_repr(k, 1000), inner)
             if key in given:
-                raise ValueError(f"{where}: the keys {_safe_repr(given[key], 30)} and {_safe_repr(k, 30)} "
-                                 f"would both be saved as {key!r} (JSON keys are text); keep one")
+                raise ValueError(f"{where}: the keys {_safe_repr(given[key], 30)} and "
+                                 f"{_safe_repr(k, 30)} would both be saved as {key!r} (JSON keys "
+                                 "are text); keep one")
             given[key] = k
             out[key] = _jsonable(v, inner, depth + 1)
         return out
@@ -80,12 +81,14 @@ def _jsonable(value: Any, where: str, depth: int = 0) -> Any:
         if isinstance(number, float) and not math.isfinite(number):
             return str(number)  # JSON has no nan/inf; the checker will report it as text
         if isinstance(number, int) and abs(number).bit_length() > 200:
-            raise ValueError(f"{where}: {_describe(number)} is too large to save; no answer here is that big")
+            raise ValueError(f"{where}: {_describe(number)} is too large to save; no answer here "
+                             "is that big")
         return number
     items = as_sequence(value)
     if items is not None:
         return [_jsonable(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(items)]
-    raise ValueError(f"{where}: cannot save {_describe(value)}; write numbers, strings, tuples or lists")
+    raise ValueError(f"{where}: cannot save {_describe(value)}; write numbers, strings, tuples "
+                     "or lists")
 
 
 def _student_id(student: Any) -> str:
@@ -110,7 +113,8 @@ def _target(path: Any) -> Path:
         raise ValueError(f"path must be a file name such as 'assignment1.json'; got {_describe(path)}")
     path = Path(path)
     if path.is_dir():
-        raise ValueError(f"{path} is a folder; give a file name in it, such as {path / 'assignment1.json'}")
+        raise ValueError(f"{path} is a folder; give a file name in it, such as "
+                         f"{path / 'assignment1.json'}")
     if not path.parent.is_dir():
         raise ValueError(f"the folder {path.parent} does not exist (on Colab: is Google Drive "
                          "mounted?); create it first, or save somewhere else")
@@ -123,7 +127,8 @@ def save(assignment: str, version: str, answers: Any, path, student: str) -> Pat
     path = _target(path)
     answers = plain(answers, 0)
     if not isinstance(answers, dict):
-        raise ValueError(f"answers must be a dict (the one you pass to check); got {_describe(answers)}")
+        raise ValueError(f"answers must be a dict (the one you pass to check); got "
+                         f"{_describe(answers)}")
     record = {"format": FORMAT, "assignment": assignment, "student": student,
               "checker_version": version,
               "saved_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -184,7 +189,8 @@ def load(path, assignment: str, max_bytes: int = MAX_BYTES) -> dict:
     if info.st_size == 0:
         raise SubmissionError("empty file")
     if info.st_size > max_bytes:
-        raise SubmissionError(f"file too large ({info.st_size:,} bytes; a submission is at most {max_bytes:,})")
+        raise SubmissionError(f"file too large ({info.st_size:,} bytes; a submission is at most "
+                              f"{max_bytes:,})")
     try:
         with open(path, "rb") as f:
             data = f.read(max_bytes + 1)  # the file may have grown since
@@ -195,9 +201,11 @@ def load(path, assignment: str, max_bytes: int = MAX_BYTES) -> dict:
     try:
         text = data.decode("utf-8-sig")  # a BOM, as some Windows editors add, is harmless
     except UnicodeDecodeError:
-        raise SubmissionError("not a text file (not UTF-8): not a submission saved by hw.save") from None
+        raise SubmissionError("not a text file (not UTF-8): not a submission saved by "
+                              "hw.save") from None
     if _nesting(text) > MAX_DEPTH:
-        raise SubmissionError(f"nested more than {MAX_DEPTH} levels deep: not a submission saved by hw.save")
+        raise SubmissionError(f"nested more than {MAX_DEPTH} levels deep: not a submission saved "
+                              "by hw.save")
     try:
         record = json.loads(text, object_pairs_hook=_object)
     except RecursionError:  # _nesting guards against this; kept in case a file slips past it
@@ -208,8 +216,8 @@ def load(path, assignment: str, max_bytes: int = MAX_BYTES) -> dict:
         raise SubmissionError("not a cnncourse submission (no 'format': 'cnncourse-submission'); "
                               "save it with hw.save(answers, path, student=...)")
     if record.get("assignment") != assignment:
-        raise SubmissionError(f"a submission for assignment {_safe_repr(record.get('assignment'), 30)}, "
-                              f"not {assignment!r}")
+        raise SubmissionError("a submission for assignment "
+                              f"{_safe_repr(record.get('assignment'), 30)}, not {assignment!r}")
     student = record.get("student")
     if not isinstance(student, str) or not student.strip():
         raise SubmissionError("no student id in the file")

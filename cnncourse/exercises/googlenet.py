@@ -442,7 +442,8 @@ _MAX_COMMENT_PROBLEMS = 3
 @functools.lru_cache(maxsize=4096)  # a class writes many of the same comments; each is read 3 times
 def _review(number: int, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if len(text) > MAX_COMMENT_CHARS:
-        return (f"a comment is at most {MAX_COMMENT_CHARS:,} characters; this one has {len(text):,}",), ()
+        return (f"a comment is at most {MAX_COMMENT_CHARS:,} characters; this one has "
+                f"{len(text):,}",), ()
     text = " ".join(text.split())  # one space for any spacing: the patterns rely on it
     line = handout()[number - 1]
     problems, remarks = [], []
@@ -495,7 +496,8 @@ def _review(number: int, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     problems = list(dict.fromkeys(problems))
     if len(problems) > _MAX_COMMENT_PROBLEMS:
         more = len(problems) - _MAX_COMMENT_PROBLEMS
-        problems = problems[:_MAX_COMMENT_PROBLEMS] + [f"{more} more number(s) in it do not match either"]
+        problems = problems[:_MAX_COMMENT_PROBLEMS] + [f"{more} more number(s) in it do not "
+                                                       "match either"]
     return tuple(problems), tuple(dict.fromkeys(remarks))
 
 

@@ -52,11 +52,7 @@ def printable(text: str, limit: int = 100) -> str:
     every character that does not print (controls, newlines, bidi overrides, zero-width and
     format characters, lone surrogates) written as an escape such as ``\\u202e``, and cut to
     ``limit`` characters with '…'."""
-    text = text[: limit + 1]
-    try:
-        text = unicodedata.normalize("NFC", text)
-    except UnicodeError:  # pragma: no cover - lone surrogates normalise in CPython; kept for others
-        pass
+    text = unicodedata.normalize("NFC", text[: limit + 1])
     text = "".join(ch.encode("unicode_escape").decode("ascii")
                    if unicodedata.category(ch) in UNPRINTABLE else ch for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -70,16 +66,16 @@ def _path_text(path: Path, limit: int = 200) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     try:
-        return printable(raw.decode("cp949"), limit), ("the file name is not UTF-8; shown as read "
-                                                       "in CP949 (Korean Windows)")
+        return printable(raw.decode("cp949"), limit), ("the file name is not UTF-8 (shown as read "
+                                                       "in CP949, Korean Windows)")
     except UnicodeDecodeError:
         return (printable(raw.decode("utf-8", "backslashreplace"), limit),
-                "the file name is not UTF-8; its odd bytes are shown as \\xNN")
+                "the file name is not UTF-8 (its odd bytes are shown as \\xNN)")
 
 
 def _cell(value) -> object:
     """A CSV cell a spreadsheet shows as text: one that starts like a formula gets a leading '."""
-    if isinstance(value, str) and (value[:1] in ("\t", "\r") or value.lstrip()[:1] in ("=", "+", "-", "@")):
+    if isinstance(value, str) and value.strip() and (value[0] in "\t\r" or value.lstrip()[0] in "=+-@"):
         return "'" + value
     return value
 
@@ -87,7 +83,8 @@ def _cell(value) -> object:
 def _identity(student: str) -> str:
     """What makes two ids one student's: case, width (１２), spaces and invisible characters aside."""
     text = unicodedata.normalize("NFKC", student).casefold()
-    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in UNPRINTABLE)
+    return "".join(ch for ch in text
+                   if not ch.isspace() and unicodedata.category(ch) not in UNPRINTABLE)
 
 
 @dataclass
@@ -216,6 +213,11 @@ def check_outputs(files: list[Path], csv_path=None, feedback_dir=None) -> None:
                               f"{_path_text(Path(held[0].name))[0]}, which a feedback file could "
                               "replace; write the feedback into another folder")
         _creatable(Path(os.path.realpath(folder)), f"the feedback folder {_path_text(folder)[0]}")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # e.g. a dangling link by that name
+            raise OutputError(f"the feedback folder {_path_text(folder)[0]} cannot be made "
+                              f"({error.strerror or error})") from None
 
 
 def _file_stem(text: str) -> str:
@@ -233,7 +235,6 @@ def _name_key(name: str) -> str:
 
 def _write_feedback(results: list[Graded], folder: Path, reserved: set[str]) -> None:
     """One feedback file per result, each written atomically under a name of its own."""
-    folder.mkdir(parents=True, exist_ok=True)
     used = set(reserved)
     for g in results:
         base = _file_stem(g.student_text) if g.student else (
@@ -243,7 +244,8 @@ def _write_feedback(results: list[Graded], folder: Path, reserved: set[str]) -> 
             name, i = f"{base}~{i}", i + 1
         used.add(_name_key(name))
         try:  # atomic_write renames over the name: a link planted there is replaced, not followed
-            atomic_write(folder / f"{name}.txt", lambda f, g=g: f.write(feedback_text(g).encode("utf-8")))
+            data = feedback_text(g).encode("utf-8")
+            atomic_write(folder / f"{name}.txt", lambda f: f.write(data))
             g.feedback_file = f"{name}.txt"
         except OSError as error:
             g.feedback_error = f"feedback file {name}.txt not written ({error.strerror or error})"
@@ -272,7 +274,8 @@ def _csv_text(results: list[Graded]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["file", "student", "status", "score_percent", "correct", "answered", "items"]
-                    + [f"{s}_correct" for s in sections] + ["checker_version", "message", "feedback_file"])
+                    + [f"{s}_correct" for s in sections]
+                    + ["checker_version", "message", "feedback_file"])
     for g in results:
         notes = g.notes + ([g.feedback_error] if g.feedback_error else [])
         if g.ok:
@@ -319,7 +322,8 @@ def grade(assignment: str, paths: list, csv_path=None, feedback_dir=None, out=No
     if feedback_dir is not None:
         reserved = set()
         csv_file = Path(csv_path) if csv_path is not None else None
-        if csv_file and csv_file.suffix.lower() == ".txt" and _real(csv_file.parent) == _real(feedback_dir):
+        if (csv_file and csv_file.suffix.lower() == ".txt"
+                and _real(csv_file.parent) == _real(feedback_dir)):
             reserved.add(_name_key(csv_file.stem))  # the CSV, named like a feedback file, in the folder
         _write_feedback(results, Path(feedback_dir), reserved)
 
@@ -328,8 +332,8 @@ def grade(assignment: str, paths: list, csv_path=None, feedback_dir=None, out=No
               f"{len(results) - len(good)} not graded")
     if good:
         scores = sorted(100 * g.report.score for g in good)
-        _say(out, f"  score: mean {statistics.mean(scores):.1f}%, median {statistics.median(scores):.1f}%, "
-                  f"min {scores[0]:.1f}%, max {scores[-1]:.1f}%")
+        _say(out, f"  score: mean {statistics.mean(scores):.1f}%, "
+                  f"median {statistics.median(scores):.1f}%, min {scores[0]:.1f}%, max {scores[-1]:.1f}%")
     for g in results:
         if not g.ok:
             _say(out, f"  not graded: {_path_text(g.path)[0]} — {g.error}")
@@ -341,7 +345,8 @@ def grade(assignment: str, paths: list, csv_path=None, feedback_dir=None, out=No
             _say(out, f"  {g.feedback_error} for {_path_text(g.path)[0]}")
     if csv_path is not None:
         try:
-            atomic_write(csv_path, lambda f: f.write(_csv_text(results).encode("utf-8")))
+            target = os.path.realpath(csv_path)  # a link the teacher named: write where it points
+            atomic_write(target, lambda f: f.write(_csv_text(results).encode("utf-8")))
         except OSError as error:
             raise OutputError(f"the CSV file {_path_text(Path(csv_path))[0]} could not be written "
                               f"({error.strerror or error})") from None
