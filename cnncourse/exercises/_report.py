@@ -178,7 +178,7 @@ def as_number(value: Any) -> Optional[int | float]:
     ``fractions.Fraction``), ``decimal.Decimal``, 0-d tensors and 0-d numpy arrays. Bools
     (``True`` is an int in Python) and complex numbers are not numbers here.
     """
-    if isinstance(value, bool) or isinstance(value, np.bool_):
+    if isinstance(value, (bool, np.bool_)):
         return None
     if isinstance(value, torch.Tensor):
         if value.dim() != 0 or value.dtype == torch.bool or value.is_complex() or value.is_meta:
