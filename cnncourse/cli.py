@@ -227,9 +227,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="results.json", help="results file (JSON), appended to")
     p.add_argument("--checkpoints", default="checkpoints", help="folder for each run's checkpoint")
     p.set_defaults(func=_cmd_experiment)
-    from .exercises import grading  # the assignments' class grading: `grade googlenet|resnet FILES`
-    grading.add_parser(sub)
+    _add_grade(sub)
     return parser
+
+
+def _add_grade(sub) -> None:
+    from .exercises.grading import CHECKERS
+
+    p = sub.add_parser(
+        "grade", help="grade a class's submission files (JSON from hw.save); runs no student code",
+        description="Grade submission files written by hw.save(answers, path, student=...). Each "
+                    "file is read as data, never executed, and gives one row of the CSV: its score, "
+                    "or why it could not be graded. The batch always finishes; the exit status is "
+                    "1 when any file was not graded, 2 when an output would replace an input.")
+    p.add_argument("assignment", choices=sorted(CHECKERS), help="googlenet (assignment 1) or resnet (2)")
+    p.add_argument("submissions", nargs="+", help="submission files, or folders of *.json files")
+    p.add_argument("--csv", help="write one row per file to this CSV file (at the end, atomically)")
+    p.add_argument("--feedback", metavar="DIR",
+                   help="write one feedback text file per student into DIR, named after the student id")
+    p.set_defaults(func=_cmd_grade)
+
+
+def _cmd_grade(args) -> int:
+    from .exercises.grading import OutputError, grade
+
+    try:
+        results = grade(args.assignment, args.submissions, csv_path=args.csv, feedback_dir=args.feedback)
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    not_graded = sum(not g.ok for g in results)
+    unwritten = sum(bool(g.feedback_error) for g in results)
+    if not_graded or unwritten:
+        counts = [f"{not_graded} of {len(results)} files not graded"] if not_graded else []
+        counts += [f"{unwritten} feedback files not written"] if unwritten else []
+        print(f"error: {'; '.join(counts)} (the reasons are listed above"
+              f"{' and in the CSV' if args.csv else ''})", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv=None) -> int:

@@ -131,6 +131,29 @@ def test_googlenet_comments_as_list_or_string_keys():
     assert report["comments[1]"].correct and report["comments[2]"].correct
 
 
+def test_googlenet_comment_keys_naming_one_line_are_reported():
+    report = googlenet.check({"comments": {1: "explains the line", "1": "x", " 01 ": "y", "2": "explains it"}})
+    assert report["comments[1]"].correct and report["comments[2]"].correct  # the first key is checked
+    problems = {p.item: p.message for p in report.problems}
+    assert set(problems) == {"comments['1']", "comments[' 01 ']"}
+    assert all("names the same line as comments[1]" in m for m in problems.values())
+
+
+def test_a_huge_answer_dict_gets_a_short_report_quickly():
+    """100,000 stray keys (a 1 MB submission): the first 20 problems are listed, the rest counted;
+    before, the report ran to megabytes and took seconds."""
+    import time
+
+    for answers in ({f"k{i}": 1 for i in range(100_000)},
+                    {"comments": {f"c{i}": "a b" for i in range(100_000)}},
+                    {"shapes": {f"conv{i}": [1, 2, 3] for i in range(100_000)}}):
+        start = time.perf_counter()
+        report = googlenet.check(answers)
+        assert time.perf_counter() - start < 2.0
+        assert len(report.problems) == 21 and re.search(r"99,9\d\d more such problems", report.problems[-1].message)
+        assert len(str(report)) < 20_000
+
+
 @pytest.mark.parametrize("path", [p for p, _ in _items(GOOGLENET_ANSWERS) if p[0] != "comments"],
                          ids=_label)
 def test_googlenet_wrong_item_gets_hint_without_answer(path):

@@ -6,8 +6,10 @@ inf), text (digits of any script), numpy scalars and arrays, tensors of any shap
 and lists, tuples and dicts of all of these.
 """
 import math
+import time
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -86,3 +88,146 @@ def test_resnet_check_never_raises(answers):
                        st.one_of(st.text(max_size=120), scalars), max_size=20))
 def test_comment_review_never_raises(comments):
     _assert_readable(googlenet.check({"comments": comments}))
+
+
+# ----------------------------------------------------------------------------- hostile objects
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("boom")
+
+
+def _hostile_subclass(base, methods):
+    return type(f"Bad{base.__name__.title()}", (base,), {m: _boom for m in methods})
+
+
+_CONTAINER_METHODS = ("__len__", "__iter__", "__repr__", "__str__", "__getitem__", "__contains__",
+                      "__eq__", "__hash__", "__bool__", "items", "keys", "values", "get", "strip")
+
+
+def hostile_objects():
+    """Objects a notebook can hand to check(): subclasses of the built-in types whose methods
+    raise (one method at a time, then all), tensors and arrays of every odd kind, recursive and
+    very deep containers, and types that are not answers at all."""
+    import decimal
+    import fractions
+    import types
+
+    out = {}
+    samples = {list: [64, 112, 112], tuple: (64, 112, 112), dict: {"conv1": (64, 112, 112)},
+               str: "explains what the line does", int: 64, float: 64.0}
+    for base, sample in samples.items():
+        methods = [m for m in _CONTAINER_METHODS if hasattr(base, m)]
+        for m in methods + ["all"]:
+            cls = _hostile_subclass(base, methods if m == "all" else [m])
+            try:
+                out[f"{base.__name__}-{m}"] = cls(sample)
+            except RuntimeError:
+                pass
+    recursive_list, recursive_dict = [], {}
+    recursive_list.append(recursive_list)
+    recursive_dict["conv1"] = recursive_dict
+    deep = 7
+    for _ in range(5000):
+        deep = [deep]
+
+    class LyingClass:
+        __class__ = dict  # isinstance(x, dict) is True; it is not one
+
+    out.update({
+        "nested-tensor": torch.nested.nested_tensor([torch.zeros(2), torch.zeros(3)]),
+        "sparse-tensor": torch.zeros(3).to_sparse(), "meta-tensor": torch.zeros(3, device="meta"),
+        "meta-scalar": torch.zeros((), device="meta"), "complex-tensor": torch.ones(3, dtype=torch.cfloat),
+        "bool-tensor": torch.ones(3, dtype=torch.bool), "big-tensor": torch.zeros(100_000),
+        "tensor-requires-grad": torch.ones(3, requires_grad=True),
+        "object-array": np.array([None, object()], dtype=object),
+        "structured-array": np.zeros(3, dtype=[("a", "i4"), ("b", "f4")]),
+        "masked-array": np.ma.masked_array([1, 2, 3], mask=[0, 1, 0]), "np-str": np.str_("64"),
+        "np-datetime": np.datetime64("2024-01-01"), "np-complex": np.complex128(1 + 2j),
+        "fraction": fractions.Fraction(1, 3), "decimal-snan": decimal.Decimal("sNaN"),
+        "decimal-nan": decimal.Decimal("NaN"), "decimal-huge": decimal.Decimal("1e999999"),
+        "recursive-list": recursive_list, "recursive-dict": recursive_dict, "deep-list": deep,
+        "generator": (i for i in range(3)), "set": {1, 2}, "bytes": b"\xff\x00", "range": range(3),
+        "memoryview": memoryview(b"abc"), "type": int, "module": types, "function": _boom,
+        "lying-class": LyingClass(), "ellipsis-list": [..., ...], "huge-str": "가" * 1_000_000,
+    })
+    return out
+
+
+def _placements(obj):
+    """``obj`` at every level of a googlenet answer dict (and as a key where it hashes)."""
+    placed = [obj, {"shapes": obj}, {"shapes": {"conv1": obj}}, {"shapes": {"conv1": (obj, 1, 2)}},
+              {"comments": obj}, {"comments": {1: obj}}, {"comments": [obj, "two words"]},
+              {"aux": {"training": obj}}, {"macs": {"with_reduction": obj}}]
+    try:
+        placed += [{obj: 1}, {"comments": {obj: "two words"}}]
+    except Exception:
+        pass
+    return placed
+
+
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors")
+def test_check_never_raises_for_hostile_objects():
+    failures = []
+    for name, obj in hostile_objects().items():
+        for i, answers in enumerate(_placements(obj)):
+            for checker in (googlenet, resnet):
+                try:
+                    _assert_readable(checker.check(answers))
+                except BaseException as error:  # noqa: B036 -- RecursionError, and all others
+                    failures.append(f"{checker.__name__.rsplit('.', 1)[-1]} {name} #{i}: "
+                                    f"{type(error).__name__}")
+    assert not failures, f"{len(failures)} raised:\n" + "\n".join(failures)
+
+
+# ----------------------------------------------------------------------------- comment patterns
+
+def _adversarial(n):
+    """Comments that make a backtracking pattern retry: a keyword, then a long run that almost
+    matches (white space, digits, separators), many times over."""
+    return {
+        "channels+spaces": "channels" + " " * n + "x",
+        "채널+tabs": "채널 수" + " \t" * n + "는",
+        "stride+spaces": "stride" + " " * n + "=" + "\n" * n,
+        "digits": "1" * n + ".",
+        "digits x digits": "1" * n + " x " + "2" * n + ".",
+        "1 x repeated": "1 x " * n,
+        "shape repeated": "(1, 2, " * n,
+        "stride fraction": "3 x 3 / " * n,
+        "channel words": "64 개의 " * n + "channels" + " 채널 = " * n,
+        "branch words": "1 번째 " * n + "branch " * n,
+    }
+
+
+def test_comment_patterns_take_linear_time(monkeypatch):
+    """Without the length cap, 20,000 characters of the worst inputs still take milliseconds
+    (before: the channel pattern was cubic in the spaces after 'channels', the stride pattern
+    quadratic)."""
+    monkeypatch.setattr(googlenet, "MAX_COMMENT_CHARS", 10 ** 7)
+    googlenet._review.cache_clear()
+    slow = {}
+    for name, text in _adversarial(20_000).items():
+        start = time.perf_counter()
+        googlenet.review_comment(5, "two words " + text)
+        slow[name] = time.perf_counter() - start
+    googlenet._review.cache_clear()
+    assert max(slow.values()) < 1.0, slow
+
+
+def test_a_long_comment_is_refused_quickly():
+    start = time.perf_counter()
+    report = googlenet.check({"comments": {5: "channels" + " " * 980 + "x y", 6: "explains it " * 100}})
+    assert time.perf_counter() - start < 0.5  # before: 3.5 s for this one comment
+    assert report["comments[5]"].status == "correct"
+    assert report["comments[6]"].status == "malformed"
+    assert "at most 1,000 characters; this one has 1,199" in report["comments[6]"].message
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["channels", "채널", "수", "는", "stride", "=", "branch", "번", "째",
+                                 "개", "의", "1", "28", "x", "×", "*", "/", "(", ")", ",", "-1", "B",
+                                 " ", "  ", "\t", "\n", ".", "#", "a"]), max_size=400).map("".join))
+def test_any_comment_under_the_cap_is_reviewed_quickly(text):
+    start = time.perf_counter()
+    report = googlenet.check({"comments": {line: text for line in (5, 20, 40)}})
+    assert time.perf_counter() - start < 0.5
+    _assert_readable(report)

@@ -23,12 +23,8 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+import numpy as np
 import torch
-
-try:  # numpy is optional for the package; students' answers may still be numpy scalars
-    import numpy as np
-except ImportError:  # pragma: no cover
-    np = None
 
 # Status of one item, and the mark printed for it.
 CORRECT, WRONG, MALFORMED, NOT_ANSWERED = "correct", "wrong", "malformed", "not answered"
@@ -70,16 +66,24 @@ def _short(text: str, limit: int = 50) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _safe_repr(value: Any, limit: int = 50) -> str:
-    """repr() that never raises and never runs long (huge ints, odd objects)."""
+def _safe_repr(value: Any, limit: int = 50, depth: int = 0) -> str:
+    """repr() that never raises and never runs long (huge ints, odd objects, nesting)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return _int_text(value)
+        try:
+            return _int_text(int.__int__(value))  # int's own methods: a subclass may break its own
+        except Exception:
+            return f"<{type(value).__name__}>"
     try:
+        value = plain(value, 0)
         if isinstance(value, (tuple, list)):
-            inner = ", ".join(_safe_repr(v, limit) for v in list(value)[:8])
+            if depth >= 2:
+                return "(...)" if isinstance(value, tuple) else "[...]"
+            inner = ", ".join(_safe_repr(v, limit, depth + 1) for v in value[:8])
             inner += ", ..." if len(value) > 8 else ""
             text = f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else (
                 f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
+        elif isinstance(value, str):
+            text = repr(value[: limit + 2])
         else:
             text = repr(value)
     except Exception:
@@ -95,11 +99,19 @@ def _type_name(value: Any) -> str:
 
 
 def _describe(value: Any) -> str:
-    """A short description of what the student gave, for 'got ...' messages."""
-    if isinstance(value, bool) or (np is not None and isinstance(value, np.bool_)):
+    """A short description of what the student gave, for 'got ...' messages; never raises."""
+    try:
+        return _description(plain(value, 0))
+    except Exception:  # an object whose every method raises: its type is all there is to say
+        name = type(value).__name__
+        return f"{_article(name)} {name}"
+
+
+def _description(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
         return f"the bool {bool(value)!r}"
     if isinstance(value, str):
-        return f"the string {_short(repr(value)[1:-1], 40)!r}"
+        return f"the string {_short(repr(value[:42])[1:-1], 40)!r}"
     if isinstance(value, int):
         text = _int_text(value)
         return text if text.startswith("an int of") else f"the number {text}"
@@ -107,12 +119,14 @@ def _describe(value: Any) -> str:
         return f"the number {value!r}"
     if isinstance(value, torch.Tensor):
         dtype = str(value.dtype).replace("torch.", "")
+        if value.is_nested:
+            return f"a nested tensor of dtype {dtype}"
         if value.dim() == 0:
             return f"a 0-d tensor of dtype {dtype}"
         return f"a tensor of shape {tuple(value.shape)} and dtype {dtype}"
-    if np is not None and isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray):
         return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
-    if np is not None and isinstance(value, np.generic):
+    if isinstance(value, np.generic):
         name = type(value).__name__
         return f"{_article(name)} {name} ({_safe_repr(value.item(), 30)})"
     if isinstance(value, (tuple, list)):
@@ -124,6 +138,39 @@ def _describe(value: Any) -> str:
     return f"{_article(name)} {name}"
 
 
+def plain(value: Any, depth: int = 3) -> Any:
+    """``value`` with every dict, list, tuple and str subclass in it made the built-in type.
+
+    They are read through the built-in types' own methods, so a subclass whose ``__iter__``,
+    ``__len__`` or ``__repr__`` raises (or lies) is read all the same, and what the checks see
+    afterwards behaves. Containers are converted down to ``depth`` levels (an answer dict is
+    three deep: answers, section, item), their contents beyond that left as they are;
+    ``torch.Size`` stays a ``torch.Size``. An object that cannot be read is returned unchanged.
+    """
+    try:
+        kind = type(value)
+        if kind in (str, int, float, bool, type(None), torch.Size):
+            return value
+        if isinstance(value, dict):
+            items = dict.items(value)
+            if depth > 0:
+                return {k: plain(v, depth - 1) for k, v in items}
+            return value if kind is dict else dict(items)
+        if isinstance(value, list):
+            items = list.copy(value)
+        elif isinstance(value, tuple):
+            items = tuple.__getitem__(value, slice(None))
+        elif isinstance(value, str):
+            return str.__str__(value)
+        else:
+            return value
+        if depth > 0:
+            items = [plain(v, depth - 1) for v in items]
+        return list(items) if isinstance(value, list) else tuple(items)
+    except Exception:
+        return value
+
+
 def as_number(value: Any) -> Optional[int | float]:
     """A plain int or float for any real-number scalar a student may produce, else None.
 
@@ -131,13 +178,13 @@ def as_number(value: Any) -> Optional[int | float]:
     ``fractions.Fraction``), ``decimal.Decimal``, 0-d tensors and 0-d numpy arrays. Bools
     (``True`` is an int in Python) and complex numbers are not numbers here.
     """
-    if isinstance(value, bool) or (np is not None and isinstance(value, np.bool_)):
+    if isinstance(value, (bool, np.bool_)):
         return None
     if isinstance(value, torch.Tensor):
         if value.dim() != 0 or value.dtype == torch.bool or value.is_complex() or value.is_meta:
             return None
         value = value.item()
-    elif np is not None and isinstance(value, np.ndarray):
+    elif isinstance(value, np.ndarray):
         if value.ndim != 0 or value.dtype.kind not in "iuf":
             return None
         value = value.item()
@@ -145,8 +192,8 @@ def as_number(value: Any) -> Optional[int | float]:
         return None
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, decimal.Decimal):
-        return float(value) if value.is_finite() else float(value)
+    if isinstance(value, decimal.Decimal):  # nan and inf too: the kinds report them as not finite
+        return math.nan if value.is_snan() else float(value)
     if isinstance(value, numbers.Real):
         try:
             return float(value)
@@ -163,15 +210,11 @@ def as_sequence(value: Any) -> Optional[list]:
         if value.dtype == torch.bool or value.is_complex():
             return None
         return value.tolist()
-    if np is not None and isinstance(value, np.ndarray) and value.ndim == 1 and value.size <= 64:
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.size <= 64:
         if value.dtype.kind not in "iuf":
             return None
         return value.tolist()
     return None
-
-
-def _is_number(value: Any) -> bool:
-    return as_number(value) is not None
 
 
 def _float_note(value: Any) -> str:
@@ -391,11 +434,17 @@ def content_words(text: str) -> list[str]:
     return words
 
 
+# A comment explains one line: a few sentences at most. The cap also bounds the time the
+# comment checks take, whatever a submission holds.
+MAX_COMMENT_CHARS = 1000
+
+
 class Comment(Kind):
     """Free text: checked to be there and to say something (``min_words`` words of content).
 
     Fair to Korean and English alike: it counts words (:func:`content_words`), not bytes or
     characters, so "채널 방향으로 이어 붙인다" passes just as "concatenate along channels" does.
+    A comment is at most :data:`MAX_COMMENT_CHARS` characters.
     """
 
     def __init__(self, min_words: int = 2):
@@ -405,7 +454,11 @@ class Comment(Kind):
     def parse(self, value):
         if not isinstance(value, str):
             raise _Malformed(f"expected {self.form}; got {_describe(value)}")
-        return value.strip().lstrip("#").strip()
+        text = value.strip().lstrip("#").strip()
+        if len(text) > MAX_COMMENT_CHARS:
+            raise _Malformed(f"a comment is at most {MAX_COMMENT_CHARS:,} characters; this one has "
+                             f"{len(text):,} (say what the line does in a sentence or two)")
+        return text
 
     def same(self, given, expected):
         words = content_words(given)
@@ -569,6 +622,7 @@ def _close(key: Any, known: list) -> str:
     known = [k for k in known if isinstance(k, str)]
     if not isinstance(key, str) or not known:
         return "."
+    key = str.__str__(key)[:100]  # a typo is short; difflib's time grows with the length
     matches = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
     if not matches:
         matches = difflib.get_close_matches(key.lower().replace(" ", "").replace("-", "_"),
@@ -576,56 +630,76 @@ def _close(key: Any, known: list) -> str:
     return f"; did you mean {' or '.join(repr(m) for m in matches)}?" if matches else "."
 
 
-def _key_text(path: tuple) -> str:
-    return path[0] + "".join(f"[{_safe_repr(p, 40)}]" for p in path[1:]) if path else "answers"
+def _typed(mapping: dict) -> dict:
+    """``mapping`` keyed by (type, key): ``1``, ``True`` and ``1.0`` are equal keys in Python,
+    but only the int is the answer to item 1. A key that cannot be hashed again is left out."""
+    out: dict = {}
+    for key, value in mapping.items():
+        try:
+            out.setdefault((type(key), key), value)
+        except Exception:
+            pass
+    return out
 
 
-def _known(key: Any, known: list) -> bool:
-    """``key in known`` for any key (a key whose == misbehaves is simply unknown)."""
+def _known(key: Any, typed: dict) -> bool:
+    """Whether ``key`` is one of ``typed``'s keys, of the same type (see :func:`_typed`)."""
     try:
-        return any(key == k and type(key) is type(k) for k in known)
-    except Exception:
+        return (type(key), key) in typed
+    except Exception:  # a key whose hash or == misbehaves is simply unknown
         return False
+
+
+# Problems with the answers' form listed one by one; beyond this many they are counted, so a
+# submission with a hundred thousand stray keys gets a short report, and quickly.
+MAX_LISTED = 20
 
 
 def _form_problems(sections: dict[str, list], answers: dict) -> list[ItemResult]:
     """Unknown keys and sections that are not dicts: problems that belong to no item."""
     problems: list[ItemResult] = []
-    nested = {s for s, keys in sections.items() if keys}
-    for key in list(answers):
-        if not _known(key, list(sections)):
-            close = _close(key, list(sections))
-            known = "" if close != "." else f" The keys are: {', '.join(sections)}."
-            problems.append(ItemResult(f"answers[{_safe_repr(key, 40)}]", "problem",
-                                       f"unknown key{close}{known}"))
-        elif key in nested:
+    unlisted = 0
+
+    def add(item: str, message: Callable[[], str]) -> None:
+        nonlocal unlisted
+        if len(problems) < MAX_LISTED:
+            problems.append(ItemResult(item, "problem", message()))
+        else:
+            unlisted += 1
+
+    def unknown(key: Any, known: list, where: str = "") -> Callable[[], str]:
+        def message() -> str:  # difflib only for the problems listed
+            close = _close(key, known)
+            if close != ".":
+                return f"unknown key{where}{close}"
+            if not where:
+                return f"unknown key. The keys are: {', '.join(known)}."
+            listed = ", ".join(_safe_repr(k) for k in known[:20]) + (", …" if len(known) > 20 else "")
+            return f"unknown key{where}. Expected one of: {listed}."
+        return message
+
+    top = _typed(dict.fromkeys(sections))
+    for key in answers:
+        if not _known(key, top):
+            add(f"answers[{_safe_repr(key, 40)}]", unknown(key, list(sections)))
+        elif sections[key]:
             section = answers[key]
             if _blank(section):
                 continue
             if not isinstance(section, dict):
                 first = ", ".join(_safe_repr(k) for k in sections[key][:3])
-                problems.append(ItemResult(
-                    key, "problem", f"answers[{key!r}] must be a dict keyed by {first}, …; "
-                    f"got {_describe(section)}"))
+                add(key, lambda: f"answers[{key!r}] must be a dict keyed by {first}, …; "
+                                 f"got {_describe(section)}")
                 continue
-            for sub in list(section):
-                if not _known(sub, sections[key]):
-                    close = _close(sub, sections[key])
-                    names = sections[key]
-                    listed = ", ".join(_safe_repr(k) for k in names[:20]) + (", …" if len(names) > 20 else "")
-                    known = "" if close != "." else f" Expected one of: {listed}."
-                    problems.append(ItemResult(f"{key}[{_safe_repr(sub, 40)}]", "problem",
-                                               f"unknown key in answers[{key!r}]{close}{known}"))
+            allowed = _typed(dict.fromkeys(sections[key]))
+            for sub in section:
+                if not _known(sub, allowed):
+                    add(f"{key}[{_safe_repr(sub, 40)}]",
+                        unknown(sub, sections[key], f" in answers[{key!r}]"))
+    if unlisted:
+        problems.append(ItemResult("answers", "problem", f"… and {unlisted:,} more such problems "
+                                   "(not listed one by one)"))
     return problems
-
-
-def _lookup(answers: Any, path: tuple) -> Any:
-    value: Any = answers
-    for part in path:
-        if not isinstance(value, dict):
-            return None
-        value = next((v for k, v in value.items() if _known(k, [part])), None)
-    return value
 
 
 def check_item(q: Question, value: Any) -> Optional[ItemResult]:
@@ -653,13 +727,34 @@ def check_item(q: Question, value: Any) -> Optional[ItemResult]:
         return ItemResult(q.label, MALFORMED, f"{q.label}: expected {q.kind.form}; got {_describe(value)}")
 
 
-def run_checks(title: str, questions: list[Question], answers: Any, example: str) -> Report:
-    """Check ``answers`` against ``questions``. Never raises because of ``answers``."""
+Normalise = Callable[[dict], "tuple[dict, list[ItemResult]]"]
+
+
+def run_checks(title: str, questions: list[Question], answers: Any, example: str,
+               normalise: Optional[Normalise] = None) -> Report:
+    """Check ``answers`` against ``questions``. Never raises because of ``answers``.
+
+    ``normalise`` (optional) rewrites the answer dict first (e.g. comments given as a list) and
+    returns the problems it found doing so.
+    """
+    try:
+        return _run_checks(title, questions, answers, example, normalise)
+    except Exception as error:  # not foreseen: say so in the report rather than raise in a notebook
+        return Report(title, [], [ItemResult("answers", "problem", (
+            f"the checker could not read these answers ({type(error).__name__}); give a dict like "
+            f"{example}, with plain numbers, strings, tuples and lists"))])
+
+
+def _run_checks(title, questions, answers, example, normalise) -> Report:
     problems: list[ItemResult] = []
+    answers = plain(answers)
     if not isinstance(answers, dict):
         problems.append(ItemResult("answers", "problem",
                                    f"the answers must be a dict, like {example}; got {_describe(answers)}"))
         answers = {}
+    if normalise is not None:
+        answers, found = normalise(answers)
+        problems += found
 
     # Which sections and keys exist, to report unknown keys with close matches.
     sections: dict[str, list] = {}
@@ -669,9 +764,15 @@ def run_checks(title: str, questions: list[Question], answers: Any, example: str
             sections[q.path[0]].append(q.path[1])
     problems += _form_problems(sections, answers)
 
+    top = _typed(answers)
+    inner = {s: _typed(v) for (kind, s), v in top.items() if kind is str and isinstance(v, dict)}
     results = []
     for q in questions:
-        result = check_item(q, _lookup(answers, q.path))
+        if len(q.path) == 1:
+            value = top.get((str, q.path[0]))
+        else:
+            value = inner.get(q.path[0], {}).get((type(q.path[1]), q.path[1]))
+        result = check_item(q, value)
         if result is not None:
             results.append(result)
     return Report(title, results, problems)

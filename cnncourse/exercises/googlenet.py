@@ -32,6 +32,7 @@ student has checked an attempt at it.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import io
 import re
@@ -48,8 +49,9 @@ from ..models import googlenet as _source
 from ..models.googlenet import TABLE1, AuxClassifier, GoogLeNet, GoogLeNetOutput, Inception, NaiveInception
 from ..models.googlenet import googlenet_loss
 from . import _facts as _cache
-from ._report import (CORRECT, NOT_ANSWERED, Choice, Comment, Count, IntTuple, Question, Report, Shape,
-                      _Malformed, _describe, content_words, run_checks)
+from ._report import (MAX_COMMENT_CHARS, NOT_ANSWERED, Choice, Comment, Count, IntTuple,
+                      ItemResult, Question, Report, Shape, _Malformed, _safe_repr, content_words,
+                      run_checks)
 from ._submission import save as _save
 
 __all__ = ["check", "template", "handout", "print_handout", "solution", "save", "AUX_OPTIONS",
@@ -375,18 +377,24 @@ def _branches() -> dict[str, tuple]:
 
 # ------------------------------------------------------------------------------ comments
 
-_SEP = r"\s*[×xX*]\s*"
+# The patterns below read numbers out of a comment. Python's re backtracks, so each is written
+# to take linear time: they run on the comment with every run of white space made one space
+# (so " ?" stands for any spacing), an optional part always starts with a character that is not
+# a space, and a number is matched only from its first digit (the look-behinds). A comment is
+# also at most MAX_COMMENT_CHARS long. tests/test_exercises_properties.py times them.
+_SEP = r" ?[×xX*] ?"
 _SHAPE3 = re.compile(rf"(?<![\d.#])(?:(?:[NB]|batch|1){_SEP})?(\d+){_SEP}(\d+){_SEP}(\d+)(?![\d.])"
-                     r"|\(\s*(?:(?:[NB]|batch|1|-1)\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)")
+                     r"|\( ?(?:(?:[NB]|batch|1|-1) ?, ?)?(\d+) ?, ?(\d+) ?, ?(\d+) ?\)")
 _PAIR = re.compile(rf"(?<![\d.#])(\d+){_SEP}(\d+)(?![\d.])")  # not "#3×3", a Table 1 column
-_STRIDE = re.compile(r"(?:stride|strides|스트라이드|보폭)\s*(?:는|은|이|가|of|=|:)?\s*(\d+)"
-                     rf"|(?<![\d.])\d+{_SEP}\d+\s*/\s*(\d+)")
-_CHANNELS = re.compile(r"(?<![\d.×xX*])(\d+)\s*(?:개(?:의)?\s*)?(?:channels?\b|채널|ch\b|maps?\b|feature maps?)"
-                       r"|(?:채널|channels?)\s*(?:수|count|number)?\s*(?:는|은|이|가|:|=)?\s*(\d+)(?![\d.×xX*])")
-_BRANCH = re.compile(r"branch\s*([1-9])|브랜치\s*([1-9])|가지\s*([1-9])"
-                     r"|([1-9])\s*번(?:째)?\s*(?:브랜치|branch|가지)|([1-9])(?:st|nd|rd|th)\s+branch")
+_STRIDE = re.compile(r"(?:strides?|스트라이드|보폭) ?(?:(?:는|은|이|가|of|=|:) ?)?(\d+)"
+                     rf"|(?<![\d.])\d+{_SEP}\d+ ?/ ?(\d+)")
+_CHANNELS = re.compile(r"(?<![\d.×xX*])(\d+) ?(?:개(?:의)? ?)?(?:channels?\b|채널|ch\b|maps?\b|feature maps?)"
+                       r"|(?:채널|channels?) ?(?:(?:수|count|number) ?)?(?:(?:는|은|이|가|:|=) ?)?(\d+)(?![\d.×xX*])")
+_BRANCH = re.compile(r"branch ?([1-9])|브랜치 ?([1-9])|가지 ?([1-9])"
+                     r"|([1-9]) ?번(?:째)? ?(?:브랜치|branch|가지)|([1-9])(?:st|nd|rd|th) branch")
 
 
+@functools.lru_cache(maxsize=None)
 def _line_facts(line: Line) -> dict:
     """What the model says about ``line``: the shapes its layers receive and produce, their
     kernel sizes and strides, the channel counts, the branch numbers it uses."""
@@ -423,18 +431,33 @@ def review_comment(number: int, text: str) -> tuple[list[str], list[str]]:
     A problem makes the comment wrong: it says too little, or a number it states is not
     what the traced model has on this line. A remark is a note on an accepted comment.
     """
+    problems, remarks = _review(number, text)
+    return list(problems), list(remarks)
+
+
+# Problems of one comment listed at most; a comment stating many wrong numbers gets a short note.
+_MAX_COMMENT_PROBLEMS = 3
+
+
+@functools.lru_cache(maxsize=4096)  # a class writes many of the same comments; each is read 3 times
+def _review(number: int, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if len(text) > MAX_COMMENT_CHARS:
+        return (f"a comment is at most {MAX_COMMENT_CHARS:,} characters; this one has "
+                f"{len(text):,}",), ()
+    text = " ".join(text.split())  # one space for any spacing: the patterns rely on it
     line = handout()[number - 1]
     problems, remarks = [], []
     if len(content_words(text)) < MIN_COMMENT_WORDS or len({w.lower() for w in content_words(text)}) < 2:
         problems.append(f"say what the line does, in at least {MIN_COMMENT_WORDS} different words "
                         "(Korean or English)")
-        return problems, remarks
+        return tuple(problems), ()
     facts = _line_facts(line)
     spatial = {s[1:] for s in facts["shapes"] if len(s) == 3}
-    rest = text
+    pieces, end = [], 0  # the text without its shapes, for the patterns of single numbers
     for match in _SHAPE3.finditer(text):
         a, b, c = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
-        rest = rest.replace(match.group(0), " ", 1)
+        pieces += [text[end:match.start()], " "]
+        end = match.end()
         if not facts["shapes"] or (a, b, c) in facts["shapes"]:
             continue
         if (a * b * c,) in facts["shapes"] and (c, a, b) not in facts["shapes"]:
@@ -445,6 +468,7 @@ def review_comment(number: int, text: str) -> tuple[list[str], list[str]]:
             continue
         problems.append(f"the comment states the shape {a}×{b}×{c} (read as C×H×W), which is neither "
                         "what this line's layers receive nor what they produce")
+    rest = "".join(pieces) + text[end:]
     for match in _STRIDE.finditer(rest):
         s = int(match.group(1) or match.group(2))
         if facts["strides"] and s not in facts["strides"]:
@@ -469,7 +493,12 @@ def review_comment(number: int, text: str) -> tuple[list[str], list[str]]:
         if facts["branches"] and k not in facts["branches"]:
             problems.append(f"the comment names branch {k}, but this line is about "
                             + " and ".join(f"branch {b}" for b in sorted(facts["branches"])))
-    return problems, remarks
+    problems = list(dict.fromkeys(problems))
+    if len(problems) > _MAX_COMMENT_PROBLEMS:
+        more = len(problems) - _MAX_COMMENT_PROBLEMS
+        problems = problems[:_MAX_COMMENT_PROBLEMS] + [f"{more} more number(s) in it do not "
+                                                       "match either"]
+    return tuple(problems), tuple(dict.fromkeys(remarks))
 
 
 COMMENT_HINT = ("Recompute what you state from the line: a conv or pool with kernel k, stride s "
@@ -607,20 +636,40 @@ def template() -> dict:
     return blank
 
 
-def _normalise(answers: Any) -> Any:
-    """Accept ``comments`` as a list (one string per line) or with string keys '1', '2'."""
-    if not isinstance(answers, dict) or "comments" not in answers:
-        return answers
-    comments = answers["comments"]
+def _line_key(key: Any) -> Any:
+    """Line ``n`` of the hand-out may be keyed ``n``, ``'n'`` or ``' 0n '``."""
+    text = str.__str__(key).strip() if isinstance(key, str) else ""  # str's own strip, always
+    return int(text) if text.isdecimal() and len(text) < 6 else key
+
+
+def _normalise(answers: dict) -> tuple[dict, list[ItemResult]]:
+    """Accept ``comments`` as a list (one string per line) or with string keys '1', '2'.
+
+    Keys that name the same line (``1``, ``'1'``, ``' 01 '``) are reported as a problem; the
+    first one given is checked, the others not.
+    """
+    comments = answers.get("comments")
     if isinstance(comments, (list, tuple)):
-        comments = {i: c for i, c in enumerate(comments, start=1)}
-    elif isinstance(comments, dict):
-        def key(k):
-            if isinstance(k, str) and k.strip().isdecimal() and len(k.strip()) < 6:
-                return int(k.strip())
-            return k
-        comments = {key(k): v for k, v in comments.items()}
-    return {**answers, "comments": comments}
+        comments = dict(enumerate(comments, start=1))
+    if not isinstance(comments, dict):
+        return answers, []
+    lines: dict = {}
+    given_as: dict = {}
+    problems = []
+    for key, value in comments.items():
+        line = _line_key(key)
+        try:
+            first = given_as.setdefault(line, key)
+        except Exception:  # a key that cannot be hashed again: left for the checks to report
+            continue
+        if first is key:
+            lines[line] = value
+        else:
+            problems.append(ItemResult(
+                f"comments[{_safe_repr(key, 40)}]", "problem",
+                f"names the same line as comments[{_safe_repr(first, 40)}]; only that one is checked "
+                "(give each line one key)"))
+    return {**answers, "comments": lines}, problems
 
 
 _attempted: set[str] = set()
@@ -632,7 +681,7 @@ def check(answers: Any) -> Report:
     Never raises because of the answers: wrong forms, unknown keys and a non-dict are
     reported with a message naming the item and the form expected.
     """
-    report = run_checks(TITLE, list(questions()), _normalise(answers), _EXAMPLE)
+    report = run_checks(TITLE, list(questions()), answers, _EXAMPLE, normalise=_normalise)
     _attempted.update(r.item.partition("[")[0] for r in report.results if r.status != NOT_ANSWERED)
     return report
 
