@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test venv clean benchmark system test-isa
+.PHONY: book test venv clean benchmark system test-isa lab
 
 venv: $(STAMP)
 
@@ -44,6 +44,18 @@ book: $(STAMP)
 colab: book
 	rm -rf colab
 	cp -r _build/colab colab
+
+# The chapters as notebooks to run and change on this machine: JupyterLab (installed into .venv on
+# first use) opened on notebooks/, a working copy of colab/ (plain Jupyter markdown: book/ holds
+# MyST, which JupyterLab shows raw). Copies are made once; your edits there are never overwritten
+# (delete a file to get a fresh copy). LAB_ARGS=--no-browser on a remote machine.
+LAB_DIR := notebooks
+lab: $(STAMP)
+	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install -qq "jupyterlab>=4,<5"
+	@mkdir -p $(LAB_DIR)
+	@cp -rn colab/. $(LAB_DIR)/
+	@echo "Opening JupyterLab on $(LAB_DIR)/ (start with review.ipynb; assignments/ holds the workbooks)"
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(LAB_ARGS)
 
 # Unit tests and the strict nbval re-run of every notebook, in one pytest session.
 test: $(STAMP) system
