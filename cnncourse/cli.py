@@ -84,8 +84,9 @@ class _Options:
         self.actions[name] = self.parser.add_argument(*flags, dest=name, **kwargs)
 
     def add_config(self, skip=()) -> None:
-        """One option per field of TrainConfig: ``--no-X`` / ``--X`` for flags, choices for
-        choices (True/False as on/off), the kind's type otherwise; default and help from the field."""
+        """One option per field of TrainConfig (but ``skip``): ``--no-X`` / ``--X`` for flags,
+        the choices for choices (True/False as on/off), the kind's type otherwise; the default
+        and the help are the field's."""
         from .train import KINDS, TrainConfig
 
         for f in dataclasses.fields(TrainConfig):
@@ -93,22 +94,21 @@ class _Options:
                 continue
             meta, dashed = f.metadata, f.name.replace("_", "-")
             help_text = meta["help"].replace("%", "%%")
-            if meta["kind"] == "flag":
-                if f.default:
-                    self.add(f.name, f"--no-{dashed}", action="store_false", help=f"turn off: {help_text}")
-                else:
-                    self.add(f.name, action="store_true", help=help_text)
+            default = f" (default {f.default})" if f.default is not None else ""
+            if meta["kind"] == "flag" and f.default:
+                self.add(f.name, f"--no-{dashed}", action="store_false", help="off: " + help_text)
+            elif meta["kind"] == "flag":
+                self.add(f.name, action="store_true", help=help_text)
             elif meta["choices"] is not None:
                 words = {}
-                for c in meta["choices"]:
-                    word = c if isinstance(c, str) else ("on" if c else "off")
-                    words.setdefault(word, c)  # "off" stays the string where it is one of the choices
+                for c in meta["choices"]:  # "off" stays a string where it is one of the choices
+                    words.setdefault(c if isinstance(c, str) else ("on" if c else "off"), c)
                 self.words[f.name] = words
-                self.add(f.name, choices=list(words), default=f.default, help=f"{help_text} (default {f.default})")
+                self.add(f.name, choices=list(words), default=f.default, help=help_text + default)
             else:
                 kind = KINDS[meta["kind"]][0]
                 self.add(f.name, type=kind, default=f.default, metavar="N" if kind is int else "X",
-                         help=help_text + (f" (default {f.default})" if f.default is not None else ""))
+                         help=help_text + default)
 
     def config(self, args, **fields):
         """The TrainConfig of the parsed ``args`` (``fields`` replace some)."""
@@ -134,7 +134,8 @@ class _Options:
         if action.nargs == 0:  # --x / --no-x: given means its const
             return flag if value == action.const else f"without {flag}"
         if p.name in self.words:
-            value = next((w for w, v in self.words[p.name].items() if v is value or v == value), value)
+            value = next((w for w, v in self.words[p.name].items() if v is value or v == value),
+                         value)
         elif value is True and action.const is True:
             return flag
         elif value is None or isinstance(value, bool):
@@ -152,49 +153,47 @@ def _explain(exc: Exception, args) -> str:
     return str(exc)
 
 
-def _data_help() -> str:
-    from .data import DATASETS
-
-    return "; ".join(f"{name}: {d.about}" for name, d in DATASETS.items())
-
-
 def _add_data_options(o: _Options, required: bool) -> None:
     from .data import DATASETS
 
-    o.add("data", required=required, choices=list(DATASETS), default=None if required else "fashion_mnist",
-          help=_data_help())
+    o.add("data", required=required, choices=list(DATASETS),
+          default=None if required else "fashion_mnist",
+          help="; ".join(f"{name}: {d.about}" for name, d in DATASETS.items()))
     o.add("device", choices=["cpu", "cuda"], help="default: cuda if a GPU is present, else cpu")
     o.add("root", metavar="FOLDER", help="folder of the data set's files (default ./data; for "
           "Fashion-MNIST also Debian's copy). A folder given here is the only one used")
-    o.add("download", "--no-download", action="store_false", help="never download; use the files under --root")
+    o.add("download", "--no-download", action="store_false",
+          help="never download; use the files under --root")
 
 
 def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train a model (the ResNet paper's CIFAR recipe), resumable",
-                       description="Train with SGD (momentum 0.9, weight decay 1e-4) and the ResNet paper's "
-                                   "CIFAR schedule. Under torchrun, one process per GPU (DDP); --batch-size "
-                                   "is then the global batch, split evenly across the processes.")
+                       description="Train with SGD (momentum 0.9, weight decay 1e-4) and the "
+                                   "ResNet paper's CIFAR schedule. Under torchrun, one process per "
+                                   "GPU (DDP); --batch-size is then the global batch, split evenly "
+                                   "across the processes.")
     o = _Options(p)
     o.add("model", required=True, help="a model name, e.g. resnet20, plain56, lenet5")
     _add_data_options(o, required=True)
-    o.add("checkpoint", metavar="PATH", help="checkpoint file, written after every epoch (atomically); "
-          "an existing one is continued with --resume or replaced with --overwrite, never silently")
+    o.add("checkpoint", metavar="PATH", help="checkpoint file, written after every epoch "
+          "(atomically); an existing one is continued with --resume or replaced with --overwrite")
     o.add("checkpoint_every", type=int, default=1, metavar="N", help="epochs between checkpoints")
     o.add("resume", nargs="?", const=True, default=False, choices=["auto"], metavar="auto",
-          help="continue from --checkpoint (an error if it is missing); '--resume auto' continues if it "
-               "exists and starts afresh otherwise. A resumed run keeps its saved learning-rate schedule "
-               "and must use the checkpoint's settings")
+          help="continue from --checkpoint (an error if it is missing); '--resume auto' "
+               "continues if it exists and starts afresh otherwise. A resumed run keeps its saved "
+               "learning-rate schedule and must use the checkpoint's settings")
     o.add("extend", action="store_true",
-          help="with --resume and more --epochs than the run was planned for: train the extra epochs at the "
-               "schedule's final learning rate (without it, refused). For a new schedule, start a new run "
-               "with another --checkpoint or --overwrite")
-    o.add("overwrite", action="store_true", help="start afresh and replace an existing --checkpoint")
+          help="with --resume and more --epochs than the run was planned for: train the extra "
+               "epochs at the schedule's final learning rate (without it, refused). For a new "
+               "schedule, start a new run with another --checkpoint or --overwrite")
+    o.add("overwrite", action="store_true", help="start afresh, replacing --checkpoint")
     o.add("until_epoch", type=int, metavar="E",
           help="stop after epoch E while the schedule still spans --epochs (split a long run)")
     o.add_config()
     o.add("progress", "--no-progress", action="store_false",
           help="no progress (default: a bar on a terminal, else a line every 30 s)")
-    o.add("results", metavar="FILE", help="append the run's final errors, GPU name and timing to this JSON file")
+    o.add("results", metavar="FILE",
+          help="append the run's final errors, GPU name and timing to this JSON file")
     p.set_defaults(func=_cmd_train)
 
 
@@ -204,22 +203,25 @@ def _cmd_train(args) -> int:
     from .train import CheckpointError, TrainingDiverged, append_result, train
 
     config = args.options.config(args)
-    if args.results and int(os.environ.get("RANK", "0")) == 0:
-        results.check(args.results)  # a file that cannot take the result is refused before training
+    rank0 = int(os.environ.get("RANK", "0")) == 0
+    if args.results and rank0:
+        results.check(args.results)  # a file that cannot take the result: refused before training
     progress = ("bar" if sys.stderr.isatty() else "lines") if args.progress else False
     try:
         run = train(args.model, args.data, config, device=args.device, root=args.root,
                     download=args.download, checkpoint=args.checkpoint,
-                    checkpoint_every=args.checkpoint_every, resume=args.resume, extend=args.extend,
-                    overwrite=args.overwrite, until_epoch=args.until_epoch, progress=progress)
+                    checkpoint_every=args.checkpoint_every, resume=args.resume,
+                    extend=args.extend, overwrite=args.overwrite, until_epoch=args.until_epoch,
+                    progress=progress)
     except (TrainingDiverged, CheckpointError, DatasetUnavailable, RuntimeError) as exc:
         print(f"error: {_explain(exc, args)}", file=sys.stderr)
         return 1
     h = run.history
     if h.epoch:
-        print(f"final: train error {h.train_error[-1]:.2f}%, test error {h.test_error[-1]:.2f}% after "
-              f"{h.epoch[-1]} epoch{'' if h.epoch[-1] == 1 else 's'} ({run.steps:,} iterations)")
-    if args.results and h.epoch and int(os.environ.get("RANK", "0")) == 0:
+        print(f"final: train error {h.train_error[-1]:.2f}%, test error {h.test_error[-1]:.2f}% "
+              f"after {h.epoch[-1]} epoch{'' if h.epoch[-1] == 1 else 's'} "
+              f"({run.steps:,} iterations)")
+    if args.results and h.epoch and rank0:
         append_result(args.results, args.model, args.data, run, seed=config.seed)
         print(f"results appended to {args.results}")
     return 0
@@ -228,24 +230,26 @@ def _cmd_train(args) -> int:
 def _add_experiment(sub) -> None:
     from .experiments import EXPERIMENTS
 
+    about = "; ".join(f"{name}: {e.about}" for name, e in EXPERIMENTS.items())
     p = sub.add_parser("experiment", help="the training chapter's experiments, into a results file",
-                       description="Train every model of an experiment once per seed with one recipe; "
-                                   "each finished run is appended to --out at once (other processes' "
-                                   "runs kept), runs already there with the same recipe are skipped and "
-                                   "unfinished ones resume from --checkpoints, so the same command "
-                                   "continues after a disconnect. " +
-                                   "; ".join(f"{name}: {e.about}" for name, e in EXPERIMENTS.items()) + ".")
+                       description="Train every model of an experiment once per seed with one "
+                                   "recipe; each finished run is appended to --out at once (other "
+                                   "processes' runs kept), runs already there with the same recipe "
+                                   "are skipped and unfinished ones resume from --checkpoints, so "
+                                   f"the same command continues after a disconnect. {about}.")
     o = _Options(p)
     o.add("name", positional=True, choices=list(EXPERIMENTS))
     _add_data_options(o, required=False)
     o.add("models", nargs="+", metavar="MODEL", help="only these of the experiment's models")
     o.add("seeds", type=int, nargs="+", default=[0], metavar="SEED", help="default: 0")
-    o.add("train_size", type=int, metavar="N", help="a stratified subset of N training images (default: all)")
+    o.add("train_size", type=int, metavar="N",
+          help="a stratified subset of N training images (default: all)")
     o.add("test_size", type=int, metavar="N",
           help="a stratified subset of N test images, tested after every epoch (default: all)")
     o.add_config(skip=("seed",))
     o.add("out", default="results.json", metavar="FILE", help="results file (JSON), appended to")
-    o.add("checkpoints", default="checkpoints", metavar="FOLDER", help="folder for each run's checkpoint")
+    o.add("checkpoints", default="checkpoints", metavar="FOLDER",
+          help="folder for each run's checkpoint")
     p.set_defaults(func=_cmd_experiment)
 
 
@@ -256,8 +260,9 @@ def _cmd_experiment(args) -> int:
     from .experiments import Experiment, run_experiment
     from .train import CheckpointError
 
-    spec = Experiment(args.name, args.options.config(args), seeds=tuple(args.seeds), data=args.data,
-                      train_size=args.train_size, test_size=args.test_size, models=args.models)
+    spec = Experiment(args.name, args.options.config(args), seeds=tuple(args.seeds),
+                      data=args.data, train_size=args.train_size, test_size=args.test_size,
+                      models=args.models)
     # The results file records how it was made, in the form a reader can paste and run again.
     command = " ".join(["python -m cnncourse", *map(shlex.quote, args.argv)])
     try:

@@ -131,13 +131,14 @@ def channel_stats(images: torch.Tensor) -> tuple[tuple, tuple]:
 def _cifar10_unavailable(root: Path, reason: str, **values) -> DatasetUnavailable:
     """The error, its ``reason`` a template like the rest (dynamic text goes in ``values``)."""
     return DatasetUnavailable(
-        "CIFAR-10 is not available: " + reason + ". Fix it in one of two ways: (1) run where the internet "
-        "can be reached (e.g. Colab) with {download}, and torchvision downloads the 163 MB archive "
-        "into {root}/; or (2) pass {folder} a folder that already holds torchvision's "
-        "'cifar-10-batches-py' directory (copy it there, e.g. from a mounted Google Drive). For a run "
-        "without CIFAR-10 use the digits instead (cnncourse.data.digits(), or {digits}).",
-        **{"root": root, "download": Param("download", True),
-           "folder": Param("root", placeholder="FOLDER"), "digits": Param("data", "digits"), **values})
+        "CIFAR-10 is not available: " + reason + ". Fix it in one of two ways: (1) run where the "
+        "internet can be reached (e.g. Colab) with {download}, and torchvision downloads the "
+        "163 MB archive into {root}/; or (2) pass {folder} a folder that already holds "
+        "torchvision's 'cifar-10-batches-py' directory (copy it there, e.g. from a mounted Google "
+        "Drive). For a run without CIFAR-10 use the digits instead (cnncourse.data.digits(), or "
+        "{digits}).",
+        **{"root": root, "download": Param("download", True), "digits": Param("data", "digits"),
+           "folder": Param("root", placeholder="FOLDER"), **values})
 
 
 def _cifar10_damage(cls, root: Path) -> str:
@@ -178,7 +179,8 @@ def cifar10(root="data", train: bool = True, device=None, download: bool = True)
         if damage:
             raise _cifar10_unavailable(root, "{damage}", damage=damage) from exc
         if download:
-            raise _cifar10_unavailable(root, "torchvision could not use the files ({exc})", exc=exc) from exc
+            raise _cifar10_unavailable(root, "torchvision could not use the files ({exc})",
+                                       exc=exc) from exc
         raise _cifar10_unavailable(root, "no CIFAR-10 files under {root} and {no_download}",
                                    no_download=Param("download", False)) from exc
     images = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()  # N×32×32×3 → N×3×32×32
@@ -265,9 +267,11 @@ def _fashion_mnist_missing(root, reason: str, **values) -> DatasetUnavailable:
         "ways: (1) on Debian/Ubuntu, `apt-get install dataset-fashion-mnist` (30 MB, installs the "
         "four files under {debian}, used when no {root} is given); (2) where the internet can be "
         "reached (e.g. Colab), call with {download} and torchvision downloads them into {root} "
-        "(default ./data); (3) pass {folder} a folder holding the four files {files} (gzipped or not).",
-        **{"where": ", ".join(map(str, _fashion_mnist_candidates(root))), "debian": FASHION_MNIST_DEBIAN,
-           "root": Param("root"), "download": Param("download", True),
+        "(default ./data); (3) pass {folder} a folder holding the four files {files} (gzipped or "
+        "not).",
+        **{"where": ", ".join(map(str, _fashion_mnist_candidates(root))),
+           "debian": FASHION_MNIST_DEBIAN, "root": Param("root"),
+           "download": Param("download", True),
            "folder": Param("root", placeholder="FOLDER"),
            "files": ", ".join(f + ".gz" for f in FASHION_MNIST_FILES), **values})
 
@@ -291,7 +295,8 @@ def _fashion_mnist_tensors(root, train: bool, download: bool):
             _download_fashion_mnist(root)
         else:
             break
-    found = [s for s in stems if any(_find_fashion_mnist_file(f, s) for f in _fashion_mnist_candidates(root))]
+    folders = _fashion_mnist_candidates(root)
+    found = [s for s in stems if any(_find_fashion_mnist_file(f, s) for f in folders)]
     missing = "the files are missing" if not found else \
         f"only {', '.join(found)} of the files {', '.join(stems)} are there"
     if download:
@@ -426,8 +431,8 @@ DATASETS = {
     "cifar10": DataSource(
         "CIFAR-10: 50,000 + 10,000 colour photos, 32×32 (downloaded by torchvision into the root, "
         "default ./data)",
-        lambda train, device, root, download: cifar10("data" if root is None else root, train, device,
-                                                      download)),
+        lambda train, device, root, download: cifar10("data" if root is None else root, train,
+                                                      device, download)),
     "fashion_mnist": DataSource(
         "Fashion-MNIST: 60,000 + 10,000 grey photos of clothes, padded to 32×32 (Debian's "
         "dataset-fashion-mnist, or downloaded into the root)",

@@ -77,8 +77,9 @@ class Experiment:
                               given=Param("name", self.name), known=", ".join(EXPERIMENTS))
         strangers = [m for m in self.models or () if m not in EXPERIMENTS[self.name].models]
         if strangers:
-            raise ConfigError("experiment {name!r} has the models {known}; got {given}", name=self.name,
-                              known=", ".join(EXPERIMENTS[self.name].models), given=", ".join(strangers))
+            raise ConfigError("experiment {name!r} has the models {known}; got {given}",
+                              name=self.name, known=", ".join(EXPERIMENTS[self.name].models),
+                              given=", ".join(strangers))
         if self.data not in DATASETS:
             raise ConfigError("{data} is not a data set; choose one of {known}",
                               data=Param("data", self.data), known=", ".join(DATASETS))
@@ -170,12 +171,12 @@ def run_experiment(spec: Experiment, *, out="results.json", checkpoints="checkpo
                 entry.update(params=count_params(model),
                              macs=count_flops(model, tuple(train_set.images.shape[1:])).total)
             digest = hashlib.sha256(json.dumps(key, default=str).encode()).hexdigest()[:8]
+            checkpoint = Path(checkpoints) / f"{spec.name}_{spec.data}_{model_name}_{seed}_" \
+                                             f"{digest}.pt"
             start = time.perf_counter()
             try:
-                run = fit(model, train_set, test_set, config, resume="auto", progress=False,
-                          verbose=True, model_name=model_name,
-                          checkpoint=Path(checkpoints) / f"{spec.name}_{spec.data}_{model_name}_{seed}_"
-                                                         f"{digest}.pt")
+                run = fit(model, train_set, test_set, config, checkpoint=checkpoint, resume="auto",
+                          progress=False, verbose=True, model_name=model_name)
             except TrainingDiverged as exc:  # recorded, not hidden: the experiment goes on
                 entry.update(diverged=str(exc), date=results.today())
             else:
@@ -183,7 +184,8 @@ def run_experiment(spec: Experiment, *, out="results.json", checkpoints="checkpo
                     run.steps * config.batch_size / max(sum(run.history.seconds), 1e-9), 1))
             if not results.add_run(out, entry, same=lambda r: run_key(r) == key, **top):
                 log(f"{spec.name} {model_name} seed {seed}: another process stored it first")
-            log(f"{spec.name} {model_name} seed {seed}: {entry.get('final_train_error', 'diverged')}"
-                f" / {entry.get('final_test_error', '-')} % train/test error "
+            errors = f"{entry.get('final_train_error', 'diverged')} / " \
+                     f"{entry.get('final_test_error', '-')} % train/test error"
+            log(f"{spec.name} {model_name} seed {seed}: {errors} "
                 f"({time.perf_counter() - start:.0f} s)")
     return results.read(out)

@@ -80,7 +80,7 @@ PAPER_BATCH = 128
 PAPER_ITERATIONS = 64_000
 PAPER_MILESTONES = (32_000, 48_000)
 
-# The learning-rate schedules by name: Schedule, TrainConfig's check and the CLI's choices read this.
+# The learning-rate schedules by name (Schedule, TrainConfig's check and the CLI's choices read it)
 SCHEDULES = {
     "paper": "÷10 at 50 and 75 percent of the iterations (the paper's 32k and 48k of 64k)",
     "cosine": "half a cosine from the learning rate to 0",
@@ -204,7 +204,8 @@ def check_field(f: dataclasses.Field, value) -> None:
         ok = test(value)
     if not ok:
         raise ConfigError("{param} must be {expected}{none}, got {value!r}", param=Param(f.name),
-                          expected=expected, none=" or None" if meta["optional"] else "", value=value)
+                          expected=expected, none=" or None" if meta["optional"] else "",
+                          value=value)
 
 # -----------------------------------------------------------------------------
 # History
@@ -365,14 +366,18 @@ def set_rng_state(state: dict) -> None:
 # -----------------------------------------------------------------------------
 # Checkpoints
 
+_OTHER = Param("checkpoint", placeholder="PATH")   # "another checkpoint=PATH" in the advice
+_OVERWRITE = Param("overwrite", True)
+
+
 def save_checkpoint(path, state: dict) -> None:
     """Write ``state`` to ``path`` atomically (see :func:`atomic_write`); a failed write (a full
     disk) is an error that names the file and the cause, and leaves the previous file whole."""
     try:
         atomic_write(path, lambda f: torch.save(state, f))
     except (OSError, RuntimeError) as exc:
-        raise CheckpointError("could not write the checkpoint {path}: {cause}. The previous checkpoint, "
-                              "if any, is kept", path=path,
+        raise CheckpointError("could not write the checkpoint {path}: {cause}. The previous "
+                              "checkpoint, if any, is kept", path=path,
                               cause=describe_os_error(exc, Path(path).parent)) from exc
 
 
@@ -380,25 +385,26 @@ def load_checkpoint(path, model_name: str | None = None, map_location="cpu") -> 
     """Read a checkpoint with ``weights_only=True``; refuse unreadable files and other models' ones."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError("no checkpoint at {path} to resume from; start with {fresh} (or {auto}) "
-                              "to train from scratch", path=path, fresh=Param("resume", False),
-                              auto=Param("resume", "auto"))
+        raise CheckpointError("no checkpoint at {path} to resume from; start with {fresh} (or "
+                              "{auto}) to train from scratch", path=path,
+                              fresh=Param("resume", False), auto=Param("resume", "auto"))
     try:
         with warnings.catch_warnings():  # torch's "please file an issue" about pickle protocols
             warnings.filterwarnings("ignore", message="Detected pickle protocol")
             state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # truncated zip, not a torch file, unpickling refused, ...
-        raise CheckpointError("cannot read the checkpoint {path}: the file is corrupt, truncated, not a "
-                              "PyTorch checkpoint, or holds objects that weights_only loading refuses "
-                              "({detail}). Delete it, or start afresh with {overwrite}", path=path,
-                              detail=_load_error(exc), overwrite=Param("overwrite", True)) from exc
+        raise CheckpointError("cannot read the checkpoint {path}: the file is corrupt, truncated, "
+                              "not a PyTorch checkpoint, or holds objects that weights_only "
+                              "loading refuses ({detail}). Delete it, or start afresh with "
+                              "{overwrite}",
+                              path=path, detail=_load_error(exc), overwrite=_OVERWRITE) from exc
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError("{path} is not a cnncourse training checkpoint (no '{marker}' marker); it "
-                              "cannot be resumed", path=path, marker=CHECKPOINT_FORMAT)
+        raise CheckpointError("{path} is not a cnncourse training checkpoint (no '{marker}' "
+                              "marker); it cannot be resumed", path=path, marker=CHECKPOINT_FORMAT)
     if model_name is not None and state.get("model_name") != model_name:
-        raise CheckpointError("the checkpoint {path} was written for model {saved!r}, not {given!r}; use "
-                              "another {other} for this model", path=path, saved=state.get("model_name"),
-                              given=model_name, other=Param("checkpoint", placeholder="PATH"))
+        raise CheckpointError("the checkpoint {path} was written for model {saved!r}, not "
+                              "{given!r}; use another {other} for this model", path=path,
+                              saved=state.get("model_name"), given=model_name, other=_OTHER)
     return state
 
 
@@ -416,18 +422,18 @@ def _load_error(exc: Exception) -> str:
 
 @dataclass
 class RunState:
-    """A run, as its checkpoint holds it: what it is (model, data, recipe, plan) and how far it got.
+    """A run as its checkpoint holds it: what it is (model, data, recipe, plan), how far it got.
 
-    The one schema of a checkpoint (:meth:`to_checkpoint` writes it, :meth:`from_checkpoint`
-    reads and checks it). ``config.epochs`` is the plan, stored once: the epochs the run trains
-    (an extended run's ``schedule`` spans fewer). ``tensors`` are the saved weights, optimizer,
+    The one schema of a checkpoint: :meth:`to_checkpoint` writes it, :meth:`from_checkpoint`
+    reads and checks it. ``config.epochs`` is the plan, stored once: the epochs the run trains
+    (an extended run's ``schedule`` spans fewer). ``tensors`` are the weights, optimizer,
     gradient-scaler and random states of a run read back from a file.
     """
 
     model_name: str
     model_options: dict
     data: str
-    data_size: int | None
+    data_size: int | None  # None: a version-2 checkpoint, which did not store it
     steps_per_epoch: int
     world_size: int
     config: TrainConfig
@@ -442,112 +448,116 @@ class RunState:
         return self.config.epochs
 
     @classmethod
-    def plan(cls, model_name, model_options, train_set: ImageSet, steps_per_epoch: int, world_size: int,
-             config: TrainConfig) -> "RunState":
-        """A new run: the budget (``config.epochs``, default the paper's 64k iterations) and its schedule."""
+    def plan(cls, model_name: str, model_options, train_set: ImageSet, steps_per_epoch: int,
+             world_size: int, config: TrainConfig) -> "RunState":
+        """A new run: its budget (``config.epochs``, default the paper's 64k iterations), resolved
+        here once, and the schedule over it."""
         epochs = config.epochs or max(1, round(PAPER_ITERATIONS / steps_per_epoch))
         schedule = Schedule.for_budget(config.schedule, config.lr, epochs * steps_per_epoch,
                                        config.warmup_steps, config.warmup_lr)
-        return cls(model_name, dict(model_options or {}), train_set.name, len(train_set), steps_per_epoch,
-                   world_size, config.replace(epochs=epochs), schedule)
+        return cls(model_name, dict(model_options or {}), train_set.name, len(train_set),
+                   steps_per_epoch, world_size, config.replace(epochs=epochs), schedule)
 
     def to_checkpoint(self, engine: "Engine") -> dict:
         return {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-                "model_name": self.model_name, "model_options": self.model_options, "data": self.data,
-                "data_size": self.data_size, "steps_per_epoch": self.steps_per_epoch,
-                "world_size": self.world_size, "torch": str(torch.__version__),
-                "device": str(engine.device.type), "config": self.config.to_dict(),
-                "schedule": self.schedule.state_dict(), "epoch": self.epoch, "step": self.step,
-                "history": self.history.to_dict(), **engine.state_dict(), "rng": rng_state()}
+                "model_name": self.model_name, "model_options": self.model_options,
+                "data": self.data, "data_size": self.data_size,
+                "steps_per_epoch": self.steps_per_epoch, "world_size": self.world_size,
+                "torch": str(torch.__version__), "device": engine.device.type,
+                "config": self.config.to_dict(), "schedule": self.schedule.state_dict(),
+                "epoch": self.epoch, "step": self.step, "history": self.history.to_dict(),
+                **engine.state_dict(), "rng": rng_state()}
 
     @classmethod
     def from_checkpoint(cls, state: dict, path) -> "RunState":
-        """The run of a checkpoint read by :func:`load_checkpoint`, its fields checked (a file
-        written by an unknown version, or edited by hand, is refused with what is wrong)."""
+        """The run of a checkpoint read by :func:`load_checkpoint`, its fields checked: a file
+        written by an unknown version, or edited by hand, is refused with what is wrong."""
         version = state.get("version")
         if version not in (2, CHECKPOINT_VERSION):
-            raise CheckpointError("the checkpoint {path} was written by another cnncourse (format version "
-                                  "{version}, this one reads 2 and {current}); start afresh with "
-                                  "{overwrite} or another {other}", path=path, version=version,
-                                  current=CHECKPOINT_VERSION, overwrite=Param("overwrite", True),
-                                  other=Param("checkpoint", placeholder="PATH"))
-        keys = ("model_name", "data", "world_size", "config", "schedule", "epoch", "step", "history",
-                "model", "optimizer", "scaler", "rng")
-        missing = [k for k in keys + (("data_size", "steps_per_epoch") if version == 3 else ())
-                   if k not in state]
+            raise CheckpointError("the checkpoint {path} was written by another cnncourse "
+                                  "(format version {version}, this one reads 2 and {current}); "
+                                  "start afresh with {overwrite} or another {other}", path=path,
+                                  version=version,
+                                  current=CHECKPOINT_VERSION, overwrite=_OVERWRITE, other=_OTHER)
+        keys = ["model_name", "data", "world_size", "config", "schedule", "epoch", "step",
+                "history", "model", "optimizer", "scaler", "rng"]
+        keys += ["data_size", "steps_per_epoch"] if version == 3 else []
         try:
+            missing = [k for k in keys if k not in state]
             if missing:
                 raise ValueError(f"it has no {', '.join(map(repr, missing))}")
             epoch, step = state["epoch"], state["step"]
             if not (_is_int(epoch) and epoch >= 1 and _is_int(step)):
                 raise ValueError(f"epoch {epoch!r} and step {step!r} are not counts from 1")
-            steps = state["steps_per_epoch"] if version == 3 else step // epoch
             run = cls(state["model_name"], dict(state.get("model_options") or {}), state["data"],
-                      state.get("data_size"), steps, state["world_size"],
-                      TrainConfig.from_dict(state["config"]), Schedule.from_state_dict(state["schedule"]),
-                      epoch, step, History.from_dict(state["history"]),
+                      state.get("data_size"),
+                      state["steps_per_epoch"] if version == 3 else step // epoch,
+                      state["world_size"], TrainConfig.from_dict(state["config"]),
+                      Schedule.from_state_dict(state["schedule"]), epoch, step,
+                      History.from_dict(state["history"]),
                       {k: state[k] for k in ("model", "optimizer", "scaler", "rng")})
             run._check_progress()
-        except (ValueError, TypeError, KeyError, AttributeError, ZeroDivisionError) as exc:
-            raise CheckpointError("the checkpoint {path} is damaged or was edited by hand: {problem}; "
-                                  "start afresh with {overwrite} or another {other}", path=path,
-                                  problem=exc, overwrite=Param("overwrite", True),
-                                  other=Param("checkpoint", placeholder="PATH")) from exc
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise CheckpointError("the checkpoint {path} is damaged or was edited by hand: "
+                                  "{problem}; start afresh with {overwrite} or another {other}",
+                                  path=path, problem=exc, overwrite=_OVERWRITE,
+                                  other=_OTHER) from exc
         return run
 
     def _check_progress(self) -> None:
         if self.epochs is None or not 1 <= self.epoch <= self.epochs:
             raise ValueError(f"epoch {self.epoch} is outside the plan of {self.epochs} epochs")
         if not _is_int(self.steps_per_epoch) or self.step != self.epoch * self.steps_per_epoch:
-            raise ValueError(f"step {self.step} is not epoch {self.epoch} × {self.steps_per_epoch} "
-                             f"steps per epoch")
-        if len(self.history) != self.epoch or self.history.epoch != list(range(1, self.epoch + 1)):
+            raise ValueError(f"step {self.step} is not epoch {self.epoch} × "
+                             f"{self.steps_per_epoch} steps per epoch")
+        if self.history.epoch != list(range(1, self.epoch + 1)):
             raise ValueError(f"the history has epochs {self.history.epoch}, not 1 to {self.epoch}")
 
-    def check_continues(self, saved: "RunState", path, asked_epochs: int | None, extend: bool) -> None:
-        """Refuse to continue ``saved`` (read from ``path``) as this run when it is another one.
+    def check_continues(self, saved: "RunState", path, asked_epochs: int | None,
+                        extend: bool) -> None:
+        """Refuse to continue ``saved`` (read from ``path``) as this run when it is another run.
 
         ``asked_epochs`` is the budget this call asked for (None: whatever the run planned)."""
         def refuse(template, **values):
-            return CheckpointError("the checkpoint {path} " + template, path=path, **values)
+            return CheckpointError("the checkpoint {path} " + template, path=path, other=_OTHER,
+                                   overwrite=_OVERWRITE, **values)
 
-        other, overwrite = Param("checkpoint", placeholder="PATH"), Param("overwrite", True)
         if saved.data != self.data:
-            raise refuse("was trained on {saved}, this run uses {given}; use another {other} for this "
-                         "data set", saved=Param("data", saved.data), given=Param("data", self.data),
-                         other=other)
-        differ = [k for k in TrainConfig.RECIPE if getattr(saved.config, k) != getattr(self.config, k)]
+            raise refuse("was trained on {saved}, this run uses {given}; use another {other} for "
+                         "this data set", saved=Param("data", saved.data),
+                         given=Param("data", self.data))
+        differ = [k for k in TrainConfig.RECIPE
+                  if getattr(saved.config, k) != getattr(self.config, k)]
         if differ:
-            values = {}
+            pairs = {}
             for i, k in enumerate(differ):
-                values[f"s{i}"], values[f"g{i}"] = Param(k, getattr(saved.config, k)), \
-                    Param(k, getattr(self.config, k))
+                pairs[f"s{i}"] = Param(k, getattr(saved.config, k))
+                pairs[f"g{i}"] = Param(k, getattr(self.config, k))
             listing = ", ".join(f"{{s{i}}} (this run: {{g{i}}})" for i in range(len(differ)))
-            raise refuse("was trained with " + listing + "; resume with the checkpoint's values, or "
-                         "start a new run (another {other}, or {overwrite})", other=other,
-                         overwrite=overwrite, **values)
-        if saved.data_size not in (None, self.data_size) or saved.steps_per_epoch != self.steps_per_epoch:
-            raise refuse("was trained on {saved_n} images of {data} ({saved_s} steps per epoch), this "
-                         "run's training set has {given_n} ({given_s} steps per epoch); resume on the "
-                         "same images, or start a new run (another {other}, or {overwrite})", data=self.data,
+            raise refuse("was trained with " + listing + "; resume with the checkpoint's values, "
+                         "or start a new run (another {other}, or {overwrite})", **pairs)
+        if saved.data_size not in (None, self.data_size) or \
+                saved.steps_per_epoch != self.steps_per_epoch:
+            raise refuse("was trained on {saved_n} images of {data} ({saved_s} steps per epoch), "
+                         "this run's training set has {given_n} ({given_s} steps per epoch); "
+                         "resume on the same images, or start a new run (another {other}, or "
+                         "{overwrite})", data=self.data, saved_s=saved.steps_per_epoch,
                          saved_n=f"{saved.data_size:,}" if saved.data_size else "other",
-                         saved_s=saved.steps_per_epoch, given_n=f"{self.data_size:,}",
-                         given_s=self.steps_per_epoch, other=other, overwrite=overwrite)
-        planned = saved.epochs
-        if asked_epochs is not None and asked_epochs < planned:
-            raise refuse("is a run planned for {saved}, this run asks for {given}; a resumed run keeps "
-                         "its schedule. To stop earlier, keep {saved} and pass {until}",
-                         saved=Param("epochs", planned), given=Param("epochs", asked_epochs),
+                         given_n=f"{self.data_size:,}", given_s=self.steps_per_epoch)
+        planned = Param("epochs", saved.epochs)
+        if asked_epochs is not None and asked_epochs < saved.epochs:
+            raise refuse("is a run planned for {saved}, this run asks for {given}; a resumed run "
+                         "keeps its schedule. To stop earlier, keep {saved} and pass {until}",
+                         saved=planned, given=Param("epochs", asked_epochs),
                          until=Param("until_epoch", asked_epochs))
-        if asked_epochs is not None and asked_epochs > planned and not extend:
+        if asked_epochs is not None and asked_epochs > saved.epochs and not extend:
             lr = saved.schedule
-            raise refuse("is a run planned for {saved} ({schedule}); this run asks for {given}. Resuming "
-                         "keeps the saved schedule: pass {extend} to train the extra epochs at its "
-                         "final learning rate {final:g}, or start a new schedule as a new run (another "
-                         "{other}, or {overwrite})", saved=Param("epochs", planned),
+            raise refuse("is a run planned for {saved} ({schedule}); this run asks for {given}. "
+                         "Resuming keeps the saved schedule: pass {extend} to train the extra "
+                         "epochs at its final learning rate {final:g}, or start a new schedule as "
+                         "a new run (another {other}, or {overwrite})", saved=planned,
                          schedule=lr.describe(), given=Param("epochs", asked_epochs),
-                         extend=Param("extend", True), final=lr.lr_at(lr.total_steps - 1),
-                         other=other, overwrite=overwrite)
+                         extend=Param("extend", True), final=lr.lr_at(lr.total_steps - 1))
 
     def continued(self, saved: "RunState", asked_epochs: int | None) -> "RunState":
         """This run going on from ``saved``: its schedule, progress and states, and the plan
@@ -556,6 +566,8 @@ class RunState:
         return dataclasses.replace(self, config=self.config.replace(epochs=epochs),
                                    schedule=saved.schedule, epoch=saved.epoch, step=saved.step,
                                    history=saved.history, tensors=saved.tensors)
+
+
 # -----------------------------------------------------------------------------
 # Device set-up
 
@@ -671,7 +683,7 @@ class Engine:
         ``run.tensors`` when the run goes on from the checkpoint ``path``, then wrap it."""
         cfg = run.config
         autocast, use_scaler = _precision(device, cfg.amp)
-        channels_last = device.type == "cuda" if cfg.channels_last == "auto" else bool(cfg.channels_last)
+        channels_last = device.type == "cuda" if cfg.channels_last == "auto" else cfg.channels_last
         model.to(device)
         if channels_last:
             model.to(memory_format=torch.channels_last)
@@ -679,10 +691,11 @@ class Engine:
         optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
                                     lr=run.schedule.lr_at(0), momentum=cfg.momentum,
                                     weight_decay=cfg.weight_decay)
-        engine = cls(model, model, optimizer, _grad_scaler(use_scaler), device, autocast, channels_last)
+        engine = cls(model, model, optimizer, _grad_scaler(use_scaler), device, autocast,
+                     channels_last)
         if run.tensors:
             engine.load_state_dict(run.tensors, path, run.model_name)
-        if run.world_size > 1:
+        if run.world_size > 1:  # after loading: DDP starts every process from rank 0's weights
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             engine.net = DDP(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -698,8 +711,8 @@ class Engine:
         try:
             self.model.load_state_dict(tensors["model"])
         except RuntimeError as exc:
-            raise CheckpointError("the checkpoint {path} does not fit this {model} (different model "
-                                  "options?): {detail}", path=path, model=model_name,
+            raise CheckpointError("the checkpoint {path} does not fit this {model} (different "
+                                  "model options?): {detail}", path=path, model=model_name,
                                   detail=str(exc).splitlines()[0]) from exc
         self.optimizer.load_state_dict(tensors["optimizer"])
         self.scaler.load_state_dict(tensors["scaler"])
@@ -716,7 +729,8 @@ class Engine:
             group["lr"] = lr
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(self.device.type, dtype=self.autocast, enabled=self.autocast is not None):
+        on = self.autocast is not None
+        with torch.autocast(self.device.type, dtype=self.autocast, enabled=on):
             loss, logits = _loss(self.net(x), y, aux_weight)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
@@ -731,23 +745,25 @@ class Engine:
 
 
 class Progress:
-    """Progress within an epoch, on rank 0: a tqdm bar (``"bar"``), a line every
-    :data:`PROGRESS_EVERY_S` seconds (``"lines"``: logs and ``!python`` cells, where a bar cannot
-    redraw itself), or nothing (``None``)."""
+    """Progress within an epoch: a tqdm bar (``"bar"``), a line every :data:`PROGRESS_EVERY_S`
+    seconds (``"lines"``: logs and ``!python`` cells, where a bar cannot redraw itself), or
+    nothing (``False``). ``True`` is a bar."""
 
     def __init__(self, mode, log):
-        mode = {True: "bar", False: None}.get(mode, mode) if isinstance(mode, bool) else mode
-        if mode not in ("bar", "lines", None):
+        if mode is True:
+            mode = "bar"
+        if mode not in ("bar", "lines", False, None):
             raise ConfigError("{param} must be True, False, 'bar' or 'lines', got {value!r}",
                               param=Param("progress"), value=mode)
         self.mode, self.log, self.bar = mode, log, None
 
     def start(self, loader, epoch: int, epochs: int):
-        self.title, self.last = f"epoch {epoch + 1}/{epochs}", time.perf_counter()
-        self.t0 = self.last
+        """The batches of ``loader`` for epoch ``epoch`` (0-based), inside a bar when asked."""
+        self.title = f"epoch {epoch + 1}/{epochs}"
+        self.t0 = self.last = time.perf_counter()
         if self.mode != "bar":
             return loader
-        from tqdm.auto import tqdm  # imported only when used (it warns in notebooks without ipywidgets)
+        from tqdm.auto import tqdm  # only when used (it warns in notebooks without widgets)
 
         self.bar = tqdm(loader, total=len(loader), desc=self.title, leave=False)
         return self.bar
@@ -759,8 +775,9 @@ class Progress:
                                  acc=f"{100 - 100 * wrong.item() / seen:.1f}%", lr=f"{lr:g}")
         elif self.mode == "lines" and time.perf_counter() - self.last >= PROGRESS_EVERY_S:
             self.last = time.perf_counter()
-            self.log(f"  {self.title}: step {done}/{total}  loss {loss_sum.item() / seen:.4f}  train "
-                     f"error {100 * wrong.item() / seen:5.2f}%  ({self.last - self.t0:.0f} s)")
+            self.log(f"  {self.title}: step {done}/{total}  loss {loss_sum.item() / seen:.4f}  "
+                     f"train error {100 * wrong.item() / seen:5.2f}%  "
+                     f"({self.last - self.t0:.0f} s)")
 
     def end(self) -> None:
         if self.bar is not None:
@@ -768,12 +785,13 @@ class Progress:
             self.bar = None
 
 
-def _train_epoch(engine: Engine, loader: DeviceLoader, run: RunState, epoch: int, progress: Progress,
-                 checkpoint) -> tuple[float, float, float]:
-    """One pass over the training set; returns (training loss, training error %, last learning rate).
+def _train_epoch(engine: Engine, loader: DeviceLoader, run: RunState, epoch: int,
+                 progress: Progress, checkpoint) -> tuple[float, float, float]:
+    """One pass over the training set (epoch ``epoch``, 0-based), advancing ``run.step``.
 
-    The loss and errors are summed on the device and read every 10 steps (a NaN or infinite loss
-    stops the run there), so the GPU is not made to wait for the CPU after every step.
+    Returns (training loss, training error %, the last step's learning rate). The loss and the
+    errors are summed on the device and read every 10 steps (a NaN or infinite loss stops the run
+    there), so the GPU does not wait for the CPU after every step.
     """
     device = loader.dataset.device
     loader.set_epoch(epoch)
@@ -796,54 +814,52 @@ def _train_epoch(engine: Engine, loader: DeviceLoader, run: RunState, epoch: int
                 raise _diverged(run, epoch, lr, checkpoint)
             progress.update(i + 1, steps, loss_sum, wrong, seen, lr)
     progress.end()
-    totals = _all_reduce_sum(torch.stack([loss_sum, wrong, torch.tensor(float(seen), device=device,
-                                                                            dtype=torch.float64)]))
+    count = torch.tensor(float(seen), device=device, dtype=torch.float64)
+    totals = _all_reduce_sum(torch.stack([loss_sum, wrong, count]))
     return totals[0].item() / totals[2].item(), 100.0 * totals[1].item() / totals[2].item(), lr
 
 
 def fit(model: nn.Module, train_set: ImageSet, test_set: ImageSet | None = None,
         config: TrainConfig | dict | None = None, *, checkpoint=None, checkpoint_every: int = 1,
-        resume=False, extend: bool = False, overwrite: bool = False, until_epoch: int | None = None,
-        progress=True, verbose: bool = True, model_name: str | None = None,
-        model_options: dict | None = None, **overrides) -> FitResult:
+        resume=False, extend: bool = False, overwrite: bool = False,
+        until_epoch: int | None = None, progress=True, verbose: bool = True,
+        model_name: str | None = None, model_options: dict | None = None,
+        **overrides) -> FitResult:
     """Train ``model`` on ``train_set`` (an :class:`ImageSet` on the training device) with ``config``.
 
     ``config`` is a :class:`TrainConfig` (default: the paper's recipe); keyword ``overrides``
-    replace its fields (``fit(model, data, epochs=2)`` is ``config.replace(epochs=2)``).
-    ``until_epoch`` stops after that epoch while the schedule still spans ``config.epochs``: a
-    long run split into sessions (resume the next one from the checkpoint).
-    ``resume``: ``True`` continues from ``checkpoint`` (an error if it is missing or belongs to
-    another run), ``"auto"`` continues if it exists and starts afresh otherwise; without either,
-    an existing ``checkpoint`` is refused unless ``overwrite=True``. A resumed run keeps its saved
-    schedule; more epochs than planned need ``extend=True`` (see the module doc). Every argument
-    and the checkpoint's folder are checked before training starts. ``progress``: a tqdm bar
-    (True or "bar"), a line every 30 s ("lines"), or nothing (False). The global random state
-    is the caller's (seed it before building the model: :func:`build_model`); ``config.seed``
-    orders and augments the data. Returns a :class:`FitResult` with the trained model and the
-    :class:`History`. Raises :class:`TrainingDiverged` when the loss becomes NaN or infinite.
+    replace its fields. ``until_epoch`` stops after that epoch of the planned schedule (a run
+    split into sessions). ``resume``: True continues ``checkpoint``, "auto" continues it if it
+    exists; without either an existing checkpoint is refused unless ``overwrite=True``; more
+    epochs than planned need ``extend=True`` (see the module doc). Everything is checked before
+    training starts. ``progress``: a bar (True, "bar"), a line every 30 s ("lines"), or False.
+    Seed before building the model (:func:`build_model`); ``config.seed`` orders and augments
+    the data. Returns a :class:`FitResult`; raises :class:`TrainingDiverged` on a NaN loss.
     """
     cfg = _as_config(config, overrides)
     _check_options(checkpoint, checkpoint_every, resume, extend, overwrite, until_epoch)
     rank, world = _distributed()
-    log = functools.partial(print, flush=True) if verbose and rank == 0 else (lambda *a, **k: None)
-    loader = DeviceLoader(train_set, cfg.batch_size, shuffle=True, augment=cfg.augment, seed=cfg.seed,
-                          rank=rank, world_size=world)
+    log = functools.partial(print, flush=True) if verbose and rank == 0 else _quiet
+    bar = Progress(progress if rank == 0 else False, log)
+    loader = DeviceLoader(train_set, cfg.batch_size, shuffle=True, augment=cfg.augment,
+                          seed=cfg.seed, rank=rank, world_size=world)
     test_loader = DeviceLoader(test_set, cfg.eval_batch_size) if test_set is not None else None
-    run = RunState.plan(model_name or _model_name(model), model_options, train_set, len(loader), world, cfg)
+    run = RunState.plan(model_name or _model_name(model), model_options, train_set, len(loader),
+                        world, cfg)
     if checkpoint is not None and rank == 0:
         _check_checkpoint_target(checkpoint, model)
     saved = _saved_run(run, checkpoint, resume, extend, overwrite, cfg.epochs, train_set.device)
     if saved is not None:
         run = run.continued(saved, cfg.epochs)
         if run.epochs > saved.epochs:
-            log(f"extending the run from {saved.epochs} to {run.epochs} epochs at the final learning "
-                f"rate {run.schedule.lr_at(run.schedule.total_steps - 1):g}")
+            log(f"extending the run from {saved.epochs} to {run.epochs} epochs at the final "
+                f"learning rate {run.schedule.lr_at(run.schedule.total_steps - 1):g}")
     engine = Engine.build(model, run, train_set.device, checkpoint)
     if saved is not None:
         set_rng_state(saved.tensors["rng"])
         log(f"resumed from {checkpoint}: epoch {run.epoch}, step {run.step:,}")
     _log_start(log, run, engine, train_set)
-    stop, bar = min(run.epochs, until_epoch or run.epochs), Progress(progress if rank == 0 else False, log)
+    stop = min(run.epochs, until_epoch or run.epochs)
     engine.model.train()
     for epoch in range(run.epoch, stop):
         t0 = time.perf_counter()
@@ -853,9 +869,11 @@ def fit(model: nn.Module, train_set: ImageSet, test_set: ImageSet | None = None,
         run.epoch += 1
         run.history.append(epoch=run.epoch, train_loss=train_loss, train_error=train_error,
                            test_error=test_error, lr=lr, seconds=seconds)
-        log(f"epoch {run.epoch:>3}/{run.epochs}  lr {lr:<7.4g} train loss {train_loss:.4f}  train error "
-            f"{train_error:5.2f}%  test error {test_error:5.2f}%  ({seconds:.1f} s (wall))")
-        if checkpoint is not None and rank == 0 and (run.epoch % checkpoint_every == 0 or run.epoch == stop):
+        log(f"epoch {run.epoch:>3}/{run.epochs}  lr {lr:<7.4g} train loss {train_loss:.4f}  "
+            f"train error {train_error:5.2f}%  test error {test_error:5.2f}%  "
+            f"({seconds:.1f} s (wall))")
+        due = run.epoch % checkpoint_every == 0 or run.epoch == stop
+        if checkpoint is not None and rank == 0 and due:
             save_checkpoint(checkpoint, run.to_checkpoint(engine))
     if world > 1:
         _check_synchronized(model, log)
@@ -863,33 +881,34 @@ def fit(model: nn.Module, train_set: ImageSet, test_set: ImageSet | None = None,
                      str(train_set.device), cfg.batch_size, cfg)
 
 
+def _quiet(*args, **kwargs) -> None:
+    pass
+
+
 def _check_options(checkpoint, checkpoint_every, resume, extend, overwrite, until_epoch) -> None:
     """fit's own arguments, before anything is read or trained."""
-    def positive(name, value, allow_none=False):
-        if not ((value is None and allow_none) or KINDS["positive"][1](value)):
-            raise ConfigError("{param} must be a positive integer{none}, got {value!r}", param=Param(name),
-                              none=" or None" if allow_none else "", value=value)
-
-    positive("checkpoint_every", checkpoint_every)
-    positive("until_epoch", until_epoch, allow_none=True)
-    if not any(resume is v for v in (True, False)) and resume != "auto":
-        raise ConfigError("{param} must be True, False or 'auto', got {value!r}", param=Param("resume"),
-                          value=resume)
+    for name, value in (("checkpoint_every", checkpoint_every), ("until_epoch", until_epoch)):
+        if not (KINDS["positive"][1](value) or (name == "until_epoch" and value is None)):
+            raise ConfigError("{param} must be a positive integer, got {value!r}",
+                              param=Param(name), value=value)
+    if resume is not True and resume is not False and resume != "auto":
+        raise ConfigError("{param} must be True, False or 'auto', got {value!r}",
+                          param=Param("resume"), value=resume)
     if resume is True and checkpoint is None:
         raise ConfigError("{resume} needs {checkpoint}, the file to resume from",
-                          resume=Param("resume", True), checkpoint=Param("checkpoint", placeholder="PATH"))
+                          resume=Param("resume", True), checkpoint=_OTHER)
     if extend and resume is False:
         raise ConfigError("{extend} extends a resumed run; pass {resume} (or {auto}) with it",
                           extend=Param("extend", True), resume=Param("resume", True),
                           auto=Param("resume", "auto"))
     if overwrite and resume is not False:
         raise ConfigError("{overwrite} starts afresh and {resume} continues: pass one of them",
-                          overwrite=Param("overwrite", True), resume=Param("resume", resume))
+                          overwrite=_OVERWRITE, resume=Param("resume", resume))
 
 
 def _check_checkpoint_target(checkpoint, model: nn.Module) -> None:
-    """Before training: the checkpoint can be written there, with room for it (the weights and the
-    optimizer's momentum, about twice the model's size, plus a margin)."""
+    """Before training: the checkpoint can be written there, with room for it (the weights and
+    the optimizer's momentum, about twice the model's size, and a margin)."""
     size = sum(t.numel() * t.element_size() for t in model.state_dict().values())
     check_writable(checkpoint, "checkpoint", need_bytes=2 * size + 2**20, error=CheckpointError)
 
@@ -902,44 +921,46 @@ def _saved_run(run: RunState, checkpoint, resume, extend, overwrite, asked_epoch
     path = Path(checkpoint)
     if resume is False or (resume == "auto" and not path.exists()):
         if path.exists() and not overwrite:
-            raise CheckpointError("the checkpoint {path} exists already; continue its run with {resume} "
-                                  "(or {auto}), replace it with {overwrite}, or train into another {other}",
-                                  path=path, resume=Param("resume", True), auto=Param("resume", "auto"),
-                                  overwrite=Param("overwrite", True),
-                                  other=Param("checkpoint", placeholder="PATH"))
+            raise CheckpointError("the checkpoint {path} exists already; continue its run with "
+                                  "{resume} (or {auto}), replace it with {overwrite}, or train "
+                                  "into another {other}", path=path, resume=Param("resume", True),
+                                  auto=Param("resume", "auto"), overwrite=_OVERWRITE, other=_OTHER)
         return None
-    saved = RunState.from_checkpoint(load_checkpoint(path, run.model_name, map_location=device), path)
+    saved = RunState.from_checkpoint(load_checkpoint(path, run.model_name, device), path)
     run.check_continues(saved, path, asked_epochs, extend)
     return saved
 
 
 def _log_start(log, run: RunState, engine: Engine, train_set: ImageSet) -> None:
     world = f" · {run.world_size} processes" if run.world_size > 1 else ""
-    log(f"{run.model_name} on {train_set.name} ({len(train_set):,} training images) · {engine.device} · "
-        f"{engine.describe()}{world}")
+    log(f"{run.model_name} on {train_set.name} ({len(train_set):,} training images) · "
+        f"{engine.device} · {engine.describe()}{world}")
     epochs, spe, cfg = run.epochs, run.steps_per_epoch, run.config
-    log(f"budget: {epochs} epoch{'s' if epochs != 1 else ''} × {spe} steps of {cfg.batch_size} images = "
-        f"{epochs * spe:,} iterations (paper: {PAPER_ITERATIONS:,} at batch {PAPER_BATCH}); schedule: "
-        f"{run.schedule.describe()}")
+    log(f"budget: {epochs} epoch{'s' if epochs != 1 else ''} × {spe} steps of {cfg.batch_size} "
+        f"images = {epochs * spe:,} iterations (paper: {PAPER_ITERATIONS:,} at batch "
+        f"{PAPER_BATCH}); schedule: {run.schedule.describe()}")
 
 
 def _diverged(run: RunState, epoch: int, lr: float, checkpoint) -> TrainingDiverged:
-    """The error of a run whose loss went NaN or infinite, with advice that works: resuming keeps
-    the learning rate, so the advice is a new run with a lower one (or a warm-up)."""
-    cfg = run.config
-    kept = "The last good checkpoint ({checkpoint}, after epoch {good}) is kept. " \
-        if checkpoint is not None and run.history.epoch else "No checkpoint was written by this run. "
-    fresh = " with {overwrite} (or another {other})" if checkpoint is not None and Path(checkpoint).exists() \
-        else ""
+    """The error of a run whose loss went NaN or infinite, with advice that works: a resumed run
+    keeps its learning rate, so the advice is a new run with a lower one, or a warm-up."""
+    cfg, kept, fresh = run.config, "No checkpoint was written by this run. ", ""
+    if checkpoint is not None and run.history.epoch:
+        kept = "The last good checkpoint ({checkpoint}, after epoch {good}) is kept. "
+    if checkpoint is not None and Path(checkpoint).exists():
+        fresh = " with {overwrite} (or another {other})"
     return TrainingDiverged(
-        "training stopped in epoch {epoch} at step {step:,}: the loss is NaN or infinite (learning rate "
-        "{lr:g}). The weights are no longer usable and were not saved. " + kept + "A resumed run keeps its "
-        "learning rate, so train again with a lower one, e.g. {lower}" + fresh + ", or with a warm-up "
-        "({warmup}). Typical causes: too high a learning rate, or a deep plain network without warm-up.",
+        "training stopped in epoch {epoch} at step {step:,}: the loss is NaN or infinite (learning "
+        "rate {lr:g}). The weights are no longer usable and were not saved. " + kept +
+        "A resumed run keeps its learning rate, so train again with a lower one, e.g. {lower}" +
+        fresh + ", or with a warm-up ({warmup}). Typical causes: too high a learning rate, or a "
+        "deep plain network without warm-up.",
         epoch=epoch + 1, step=run.step, lr=lr, checkpoint=checkpoint,
-        good=run.history.epoch[-1] if run.history.epoch else 0, lower=Param("lr", float(f"{cfg.lr / 10:.3g}")),
-        overwrite=Param("overwrite", True), other=Param("checkpoint", placeholder="PATH"),
+        good=run.history.epoch[-1] if run.history.epoch else 0,
+        lower=Param("lr", float(f"{cfg.lr / 10:.3g}")), overwrite=_OVERWRITE, other=_OTHER,
         warmup=Param("warmup_steps", max(cfg.warmup_steps, 400)))
+
+
 def _check_synchronized(model, log) -> None:
     """Every process must end with rank 0's weights; a mismatch is an error, not a silent drift."""
     import torch.distributed as dist
@@ -1026,7 +1047,8 @@ def train(model: str, data: str = "fashion_mnist", config: TrainConfig | dict | 
         options = {"num_classes": train_set.num_classes, "in_channels": train_set.channels,
                    **(model_options or {})}
         net = build_model(name, cfg.seed, **options)
-        return fit(net, train_set, test_set, cfg, model_name=name, model_options=options, **fit_kwargs)
+        return fit(net, train_set, test_set, cfg, model_name=name, model_options=options,
+                   **fit_kwargs)
     finally:
         if created and dist.is_initialized():
             dist.destroy_process_group()
@@ -1049,8 +1071,8 @@ def append_result(path, model_name: str, data: str, run: FitResult, **extra) -> 
     history = measured.pop("history")
     entry = {"model": model_name, "data": data,
              "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-             "processes": run.world_size, "torch": str(torch.__version__), "epochs": run.history.epoch[-1],
-             "batch_size": run.batch_size, "schedule": run.schedule.describe(), **measured, **extra,
-             "history": history}
+             "processes": run.world_size, "torch": str(torch.__version__),
+             "epochs": run.history.epoch[-1], "batch_size": run.batch_size,
+             "schedule": run.schedule.describe(), **measured, **extra, "history": history}
     results.add_run(path, entry)
     return entry

@@ -136,7 +136,8 @@ def remove_stale_tmp(path, older_than: float = STALE_TMP_SECONDS) -> list[Path]:
         return removed
     for tmp in candidates:
         try:
-            if not tmp.is_file() or tmp.is_symlink() or time.time() - tmp.stat().st_mtime < older_than:
+            age = time.time() - tmp.stat().st_mtime
+            if not tmp.is_file() or tmp.is_symlink() or age < older_than:
                 continue
             fd = os.open(tmp, os.O_RDONLY)
         except OSError:
@@ -202,7 +203,7 @@ def check_writable(path, what: str, need_bytes: int = 0, error=None) -> Path:
         os.unlink(probe)
     except OSError as exc:
         raise error("cannot write the {what} {path}: {cause}", what=what, path=path,
-                          cause=describe_os_error(exc, folder)) from exc
+                    cause=describe_os_error(exc, folder)) from exc
     free = shutil.disk_usage(folder).free
     if free < need_bytes:
         raise error("not enough free space for the {what} {path}: it needs about {need} and "

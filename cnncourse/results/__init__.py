@@ -56,7 +56,8 @@ def read(file) -> dict:
     try:
         doc = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise refuse(f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
+        raise refuse(f"is not valid JSON ({exc.msg} at line {exc.lineno}, "
+                     f"column {exc.colno})") from exc
     except (UnicodeDecodeError, RecursionError, OSError) as exc:
         raise refuse(f"cannot be read ({type(exc).__name__}: {exc})") from exc
     if not isinstance(doc, dict):
@@ -96,8 +97,9 @@ def run_entry(run) -> dict:
     estimated: final training and test error, iterations, wall time (the sum of the epochs' times,
     across resumed sessions), the date and the per-epoch history."""
     h = run.history
-    return {"final_train_error": round(h.train_error[-1], 2), "final_test_error": round(h.test_error[-1], 2),
-            "iterations": run.steps, "wall_s": round(sum(h.seconds), 1), "date": today(),
+    return {"final_train_error": round(h.train_error[-1], 2),
+            "final_test_error": round(h.test_error[-1], 2), "iterations": run.steps,
+            "wall_s": round(sum(h.seconds), 1), "date": today(),
             "history": {k: [round(v, 4) for v in vals] for k, vals in h.to_dict().items()}}
 
 
