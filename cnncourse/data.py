@@ -50,7 +50,6 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck")
 
 
-
 class DatasetUnavailable(ParamError, RuntimeError):
     """The data set's files are not there (or damaged) and could not be downloaded."""
 
@@ -279,9 +278,9 @@ def _fashion_mnist_missing(root, reason: str, **values) -> DatasetUnavailable:
 def _fashion_mnist_tensors(root, train: bool, download: bool):
     prefix = "train" if train else "t10k"
     stems = (f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte")
-    base = _fashion_mnist_root(root)
-    if base.exists() and not base.is_dir():
-        raise _fashion_mnist_missing(root, "{base} is a file, not a folder", base=base)
+    given = Path(root).expanduser() if root is not None else None
+    if given is not None and given.exists() and not given.is_dir():
+        raise _fashion_mnist_missing(root, "{given} is a file, not a folder", given=given)
     for attempt in range(2):
         for folder in _fashion_mnist_candidates(root):
             paths = [_find_fashion_mnist_file(folder, s) for s in stems]

@@ -207,6 +207,7 @@ def check_field(f: dataclasses.Field, value) -> None:
                           expected=expected, none=" or None" if meta["optional"] else "",
                           value=value)
 
+
 # -----------------------------------------------------------------------------
 # History
 
