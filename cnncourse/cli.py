@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 
@@ -63,80 +64,213 @@ def _cmd_flops(args) -> int:
     return 0
 
 
-# The library names its parameters in error messages (``seed=0``); the command line speaks of flags.
-_FLAGS = {"epochs": "--epochs", "until_epoch": "--until-epoch", "extend": "--extend", "resume": "--resume",
-          "seed": "--seed", "batch_size": "--batch-size", "lr": "--lr", "schedule": "--schedule",
-          "warmup_steps": "--warmup-steps", "augment": "--no-augment", "checkpoint": "--checkpoint"}
+# -----------------------------------------------------------------------------
+# train and experiment: their options are made from TrainConfig's fields (help, kind, choices)
+# and a few of fit's; the library's errors name parameters, written here as these flags.
+
+class _Options:
+    """The options of one subcommand by parameter name: added to its parser, and the table that
+    writes the library's :class:`~cnncourse.utils.Param` (``seed=0``) as a flag (``--seed 0``)."""
+
+    def __init__(self, parser: argparse.ArgumentParser):
+        self.parser, self.actions, self.words = parser, {}, {}
+        parser.set_defaults(options=self)
+
+    def add(self, name: str, *flags: str, positional: bool = False, **kwargs) -> None:
+        if positional:
+            self.actions[name] = self.parser.add_argument(name, **kwargs)
+            return
+        flags = flags or ("--" + name.replace("_", "-"),)
+        self.actions[name] = self.parser.add_argument(*flags, dest=name, **kwargs)
+
+    def add_config(self, skip=()) -> None:
+        """One option per field of TrainConfig (but ``skip``): ``--no-X`` / ``--X`` for flags,
+        the choices for choices (True/False as on/off), the kind's type otherwise; the default
+        and the help are the field's."""
+        from .train import KINDS, TrainConfig
+
+        for f in dataclasses.fields(TrainConfig):
+            if f.name in skip:
+                continue
+            meta, dashed = f.metadata, f.name.replace("_", "-")
+            help_text = meta["help"].replace("%", "%%")
+            default = f" (default {f.default})" if f.default is not None else ""
+            if meta["kind"] == "flag" and f.default:
+                self.add(f.name, f"--no-{dashed}", action="store_false", help="off: " + help_text)
+            elif meta["kind"] == "flag":
+                self.add(f.name, action="store_true", help=help_text)
+            elif meta["choices"] is not None:
+                words = {}
+                for c in meta["choices"]:  # "off" stays a string where it is one of the choices
+                    words.setdefault(c if isinstance(c, str) else ("on" if c else "off"), c)
+                self.words[f.name] = words
+                self.add(f.name, choices=list(words), default=f.default, help=help_text + default)
+            else:
+                kind = KINDS[meta["kind"]][0]
+                self.add(f.name, type=kind, default=f.default, metavar="N" if kind is int else "X",
+                         help=help_text + default)
+
+    def config(self, args, **fields):
+        """The TrainConfig of the parsed ``args`` (``fields`` replace some)."""
+        from .train import TrainConfig
+
+        values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)
+                  if f.name in self.actions}
+        for name, words in self.words.items():
+            values[name] = words.get(values[name], values[name])
+        return TrainConfig(**{**values, **fields})
+
+    def flag(self, p) -> str:
+        """A parameter of the library's messages, as the user would type it here."""
+        action = self.actions.get(p.name)
+        if action is None:
+            return str(p)
+        flag = action.option_strings[0]
+        if p.placeholder:
+            return f"{flag} {p.placeholder}"
+        if not p.has_value:
+            return flag
+        value = p.value
+        if action.nargs == 0:  # --x / --no-x: given means its const
+            return flag if value == action.const else f"without {flag}"
+        if p.name in self.words:
+            value = next((w for w, v in self.words[p.name].items() if v is value or v == value),
+                         value)
+        elif value is True and action.const is True:
+            return flag
+        elif value is None or isinstance(value, bool):
+            return f"without {flag}"
+        return f"{flag} {value}"
 
 
-def _in_flags(message: str) -> str:
-    """Rewrite ``name=value`` of the library's messages as the matching command-line flag."""
-    import re
+def _explain(exc: Exception, args) -> str:
+    """The message of a library error, its parameters written as this subcommand's flags."""
+    from .utils import ParamError
 
-    def flag(match):
-        name, value = match.group(1), match.group(2)
-        if name == "augment":
-            return "--no-augment" if value == "False" else "augmentation on"
-        if value == "True":
-            return _FLAGS[name]
-        if value == "False":
-            return f"no {_FLAGS[name]}"
-        return f"{_FLAGS[name]} {value.strip(chr(39))}"
+    options = getattr(args, "options", None)
+    if isinstance(exc, ParamError) and options is not None:
+        return exc.render(options.flag)
+    return str(exc)
 
-    return re.sub(r"\b(" + "|".join(_FLAGS) + r")=('[^']*'|[^\s,;()]+)", flag, message)
+
+def _add_data_options(o: _Options, required: bool) -> None:
+    from .data import DATASETS
+
+    o.add("data", required=required, choices=list(DATASETS),
+          default=None if required else "fashion_mnist",
+          help="; ".join(f"{name}: {d.about}" for name, d in DATASETS.items()))
+    o.add("device", choices=["cpu", "cuda"], help="default: cuda if a GPU is present, else cpu")
+    o.add("root", metavar="FOLDER", help="folder of the data set's files (default ./data; for "
+          "Fashion-MNIST also Debian's copy). A folder given here is the only one used")
+    o.add("download", "--no-download", action="store_false",
+          help="never download; use the files under --root")
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a model (the ResNet paper's CIFAR recipe), resumable",
+                       description="Train with SGD (momentum 0.9, weight decay 1e-4) and the "
+                                   "ResNet paper's CIFAR schedule. Under torchrun, one process per "
+                                   "GPU (DDP); --batch-size is then the global batch, split evenly "
+                                   "across the processes.")
+    o = _Options(p)
+    o.add("model", required=True, help="a model name, e.g. resnet20, plain56, lenet5")
+    _add_data_options(o, required=True)
+    o.add("checkpoint", metavar="PATH", help="checkpoint file, written after every epoch "
+          "(atomically); an existing one is continued with --resume or replaced with --overwrite")
+    o.add("checkpoint_every", type=int, default=1, metavar="N", help="epochs between checkpoints")
+    o.add("resume", nargs="?", const=True, default=False, choices=["auto"], metavar="auto",
+          help="continue from --checkpoint (an error if it is missing); '--resume auto' "
+               "continues if it exists and starts afresh otherwise. A resumed run keeps its saved "
+               "learning-rate schedule and must use the checkpoint's settings")
+    o.add("extend", action="store_true",
+          help="with --resume and more --epochs than the run was planned for: train the extra "
+               "epochs at the schedule's final learning rate (without it, refused). For a new "
+               "schedule, start a new run with another --checkpoint or --overwrite")
+    o.add("overwrite", action="store_true", help="start afresh, replacing --checkpoint")
+    o.add("until_epoch", type=int, metavar="E",
+          help="stop after epoch E while the schedule still spans --epochs (split a long run)")
+    o.add_config()
+    o.add("progress", "--no-progress", action="store_false",
+          help="no progress (default: a bar on a terminal, else a line every 30 s)")
+    o.add("results", metavar="FILE",
+          help="append the run's final errors, GPU name and timing to this JSON file")
+    p.set_defaults(func=_cmd_train)
 
 
 def _cmd_train(args) -> int:
-    import os
+    from . import results
+    from .data import DatasetUnavailable
+    from .train import CheckpointError, TrainingDiverged, append_result, train
 
-    from .train import CheckpointError, TrainConfig, TrainingDiverged, train
-
-    if args.resume not in (True, False, "auto"):
-        print(f"error: --resume takes no value or 'auto', got {args.resume!r}", file=sys.stderr)
-        return 2
+    config = args.options.config(args)
+    rank0 = int(os.environ.get("RANK", "0")) == 0
+    if args.results and rank0:
+        results.check(args.results)  # a file that cannot take the result: refused before training
+    progress = ("bar" if sys.stderr.isatty() else "lines") if args.progress else False
     try:
-        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                             schedule=args.schedule, warmup_steps=args.warmup_steps, seed=args.seed,
-                             augment=not args.no_augment, amp="off" if args.no_amp else "auto",
-                             compile=args.compile)
         run = train(args.model, args.data, config, device=args.device, root=args.root,
-                    download=not args.no_download, checkpoint=args.checkpoint,
-                    checkpoint_every=args.checkpoint_every, resume=args.resume, extend=args.extend,
-                    until_epoch=args.until_epoch,
-                    progress=not args.no_progress and sys.stderr.isatty())
-    except (TrainingDiverged, CheckpointError, RuntimeError) as exc:
-        print(f"error: {_in_flags(str(exc))}", file=sys.stderr)
+                    download=args.download, checkpoint=args.checkpoint,
+                    checkpoint_every=args.checkpoint_every, resume=args.resume,
+                    extend=args.extend, overwrite=args.overwrite, until_epoch=args.until_epoch,
+                    progress=progress)
+    except (TrainingDiverged, CheckpointError, DatasetUnavailable, RuntimeError) as exc:
+        print(f"error: {_explain(exc, args)}", file=sys.stderr)
         return 1
     h = run.history
     if h.epoch:
-        print(f"final: train error {h.train_error[-1]:.2f}%, test error {h.test_error[-1]:.2f}% after "
-              f"{h.epoch[-1]} epoch{'' if h.epoch[-1] == 1 else 's'} ({run.steps:,} iterations)")
-    if args.results and h.epoch and int(os.environ.get("RANK", "0")) == 0:
-        from .train import append_result
-
-        append_result(args.results, args.model, args.data, run, seed=args.seed)
+        print(f"final: train error {h.train_error[-1]:.2f}%, test error {h.test_error[-1]:.2f}% "
+              f"after {h.epoch[-1]} epoch{'' if h.epoch[-1] == 1 else 's'} "
+              f"({run.steps:,} iterations)")
+    if args.results and h.epoch and rank0:
+        append_result(args.results, args.model, args.data, run, seed=config.seed)
         print(f"results appended to {args.results}")
     return 0
+
+
+def _add_experiment(sub) -> None:
+    from .experiments import EXPERIMENTS
+
+    about = "; ".join(f"{name}: {e.about}" for name, e in EXPERIMENTS.items())
+    p = sub.add_parser("experiment", help="the training chapter's experiments, into a results file",
+                       description="Train every model of an experiment once per seed with one "
+                                   "recipe; each finished run is appended to --out at once (other "
+                                   "processes' runs kept), runs already there with the same recipe "
+                                   "are skipped and unfinished ones resume from --checkpoints, so "
+                                   f"the same command continues after a disconnect. {about}.")
+    o = _Options(p)
+    o.add("name", positional=True, choices=list(EXPERIMENTS))
+    _add_data_options(o, required=False)
+    o.add("models", nargs="+", metavar="MODEL", help="only these of the experiment's models")
+    o.add("seeds", type=int, nargs="+", default=[0], metavar="SEED", help="default: 0")
+    o.add("train_size", type=int, metavar="N",
+          help="a stratified subset of N training images (default: all)")
+    o.add("test_size", type=int, metavar="N",
+          help="a stratified subset of N test images, tested after every epoch (default: all)")
+    o.add_config(skip=("seed",))
+    o.add("out", default="results.json", metavar="FILE", help="results file (JSON), appended to")
+    o.add("checkpoints", default="checkpoints", metavar="FOLDER",
+          help="folder for each run's checkpoint")
+    p.set_defaults(func=_cmd_experiment)
 
 
 def _cmd_experiment(args) -> int:
     import shlex
 
-    from .experiments import run_experiment
-    from .train import CheckpointError, TrainConfig
+    from .data import DatasetUnavailable
+    from .experiments import Experiment, run_experiment
+    from .train import CheckpointError
 
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         warmup_steps=args.warmup_steps)
+    spec = Experiment(args.name, args.options.config(args), seeds=tuple(args.seeds),
+                      data=args.data, train_size=args.train_size, test_size=args.test_size,
+                      models=args.models)
     # The results file records how it was made, in the form a reader can paste and run again.
     command = " ".join(["python -m cnncourse", *map(shlex.quote, args.argv)])
     try:
-        run_experiment(args.name, config, seeds=args.seeds, data=args.data,
-                       train_size=args.train_size, test_size=args.test_size, models=args.models,
-                       device=args.device, root=args.root, download=not args.no_download,
-                       out=args.out, checkpoints=args.checkpoints, command=command,
+        run_experiment(spec, out=args.out, checkpoints=args.checkpoints, device=args.device,
+                       root=args.root, download=args.download, command=command,
                        log=lambda line: print(line, flush=True))
-    except (CheckpointError, RuntimeError) as exc:
-        print(f"error: {_in_flags(str(exc))}", file=sys.stderr)
+    except (CheckpointError, DatasetUnavailable, RuntimeError) as exc:
+        print(f"error: {_explain(exc, args)}", file=sys.stderr)
         return 1
     print(f"results in {args.out}")
     return 0
@@ -162,71 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--table", default="all",
                    choices=["all", "lenet", "alexnet", "vgg", "googlenet", "resnet", "cifar", "gap"])
     p.set_defaults(func=_cmd_flops)
-    p = sub.add_parser("train", help="train a model (the ResNet paper's CIFAR recipe), resumable",
-                       description="Train with SGD (momentum 0.9, weight decay 1e-4) and the ResNet paper's "
-                                   "CIFAR schedule. Under torchrun, one process per GPU (DDP); --batch-size "
-                                   "is then the global batch, split evenly across the processes.")
-    p.add_argument("--model", required=True, help="a model name, e.g. resnet20, plain56, lenet5")
-    p.add_argument("--data", required=True, choices=["cifar10", "fashion_mnist", "digits"],
-                   help="cifar10 (downloaded by torchvision), fashion_mnist (Debian's dataset-fashion-mnist "
-                        "or downloaded into --root) or digits (scikit-learn, no download)")
-    p.add_argument("--epochs", type=int, help="epochs to train (default: the paper's 64k iterations); "
-                   "with --resume, the run's planned epochs")
-    p.add_argument("--until-epoch", type=int, metavar="E",
-                   help="stop after epoch E while the schedule still spans --epochs (split a long run)")
-    p.add_argument("--checkpoint", help="checkpoint file, written after every epoch (atomically)")
-    p.add_argument("--checkpoint-every", type=int, default=1, metavar="N", help="epochs between checkpoints")
-    p.add_argument("--resume", nargs="?", const=True, default=False, metavar="auto",
-                   help="continue from --checkpoint (an error if it is missing); '--resume auto' "
-                        "continues if it exists and starts afresh otherwise. A resumed run keeps its "
-                        "saved learning-rate schedule and must use the checkpoint's settings")
-    p.add_argument("--extend", action="store_true",
-                   help="with --resume and more --epochs than the run was planned for: train the extra "
-                        "epochs at the schedule's final learning rate (without it, refused). For a new "
-                        "schedule, start a new run with another --checkpoint")
-    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda if a GPU is present, else cpu")
-    p.add_argument("--batch-size", type=int, default=128, help="(global) batch size, default 128 as in the paper")
-    p.add_argument("--lr", type=float, default=0.1, help="initial learning rate (default 0.1)")
-    p.add_argument("--schedule", choices=["paper", "cosine", "constant"], default="paper",
-                   help="paper: ÷10 at 50%% and 75%% of the iterations (32k, 48k of 64k); cosine")
-    p.add_argument("--warmup-steps", type=int, default=0,
-                   help="iterations at lr 0.01 first (ResNet-110 in the paper: about 400)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--root", default="data",
-                   help="folder for CIFAR-10's or Fashion-MNIST's files (default ./data)")
-    p.add_argument("--no-download", action="store_true", help="never download; use the files under --root")
-    p.add_argument("--no-augment", action="store_true", help="no padding/crop/flip augmentation")
-    p.add_argument("--no-amp", action="store_true", help="float32 on the GPU too (no mixed precision)")
-    p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--results", help="append the run's final errors, GPU name and timing to this JSON file")
-    p.set_defaults(func=_cmd_train)
-    p = sub.add_parser("experiment", help="the training chapter's experiments, into a results file",
-                       description="Train every model of an experiment once per seed with one "
-                                   "recipe; each finished run is appended to --out at once, runs "
-                                   "already there are skipped and unfinished ones resume from "
-                                   "--checkpoints, so the same command continues after a "
-                                   "disconnect. degradation: plain-20/56, ResNet-20/56 (the "
-                                   "paper's Figure 6); compare: LeNet-5 and the 32×32 AlexNet, "
-                                   "VGG and GoogLeNet variants against ResNet-20.")
-    p.add_argument("name", choices=["degradation", "compare"])
-    p.add_argument("--data", choices=["fashion_mnist", "cifar10"], default="fashion_mnist")
-    p.add_argument("--models", nargs="+", metavar="MODEL", help="only these of the experiment's models")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="SEED", help="default: 0")
-    p.add_argument("--train-size", type=int, metavar="N",
-                   help="a stratified subset of N training images (default: all)")
-    p.add_argument("--test-size", type=int, metavar="N",
-                   help="a stratified subset of N test images, tested after every epoch (default: all)")
-    p.add_argument("--epochs", type=int, help="default: the paper's 64k iterations")
-    p.add_argument("--batch-size", type=int, default=128, help="default 128, as in the paper")
-    p.add_argument("--lr", type=float, default=0.1, help="initial learning rate (default 0.1)")
-    p.add_argument("--warmup-steps", type=int, default=0, help="iterations at lr 0.01 first")
-    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda if a GPU is present, else cpu")
-    p.add_argument("--root", default="data", help="folder for the data set's files (default ./data)")
-    p.add_argument("--no-download", action="store_true", help="never download; use the files under --root")
-    p.add_argument("--out", default="results.json", help="results file (JSON), appended to")
-    p.add_argument("--checkpoints", default="checkpoints", help="folder for each run's checkpoint")
-    p.set_defaults(func=_cmd_experiment)
+    _add_train(sub)
+    _add_experiment(sub)
     _add_grade(sub)
     return parser
 
@@ -274,5 +345,5 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except ValueError as exc:  # bad model names, options, sizes: a message, not a traceback
-        print(f"error: {_in_flags(str(exc))}", file=sys.stderr)
+        print(f"error: {_explain(exc, args)}", file=sys.stderr)
         return 2

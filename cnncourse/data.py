@@ -1,6 +1,7 @@
 """Data sets held on the training device, with the ResNet paper's augmentation run batched there.
 
-Three data sets, always chosen explicitly (nothing falls back from one to another):
+Three data sets, always chosen explicitly (nothing falls back from one to another), listed
+once in :data:`DATASETS` (which :func:`load` and the command line's choices read):
 
 * :func:`cifar10` — CIFAR-10 through ``torchvision.datasets.CIFAR10`` (downloaded on first
   use, e.g. on Colab). If the files are missing and cannot be downloaded, the error says so
@@ -8,7 +9,8 @@ Three data sets, always chosen explicitly (nothing falls back from one to anothe
 * :func:`fashion_mnist` — Fashion-MNIST (Xiao et al. 2017): 60,000 + 10,000 photos of clothes,
   28×28 grey, padded to 32×32 as LeNet-5's paper padded MNIST. Read from Debian's
   ``dataset-fashion-mnist`` package (offline) or any folder with the four original files; on
-  Colab downloaded through torchvision. Size and checksum of every file are checked.
+  Colab downloaded through torchvision. Size and checksum of every file are checked. A ``root``
+  that is given is the only folder used (with torchvision's layout under it).
 * :func:`digits` — scikit-learn's 8×8 handwritten digits (they ship with scikit-learn, so no
   download), resized to 32×32. For CPU runs, tests and CI.
 
@@ -34,9 +36,12 @@ import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
+
+from .utils import Param, ParamError, pick_device
 
 # Per-channel mean and std of CIFAR-10's 50,000 training images (pixel values scaled to [0, 1]).
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
@@ -44,11 +49,9 @@ CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck")
 
-DATASETS = ("cifar10", "fashion_mnist", "digits")
 
-
-class DatasetUnavailable(RuntimeError):
-    """The data set's files are not there and could not be downloaded."""
+class DatasetUnavailable(ParamError, RuntimeError):
+    """The data set's files are not there (or damaged) and could not be downloaded."""
 
 
 @dataclass
@@ -124,13 +127,31 @@ def channel_stats(images: torch.Tensor) -> tuple[tuple, tuple]:
 # -----------------------------------------------------------------------------
 # CIFAR-10
 
-def _missing_message(root: Path, reason: str) -> str:
-    return (f"CIFAR-10 is not available: {reason}. Fix it in one of two ways: "
-            f"(1) run where the internet can be reached (e.g. Colab) with download=True, and "
-            f"torchvision downloads the 163 MB archive into {root}/; or (2) pass root= a folder "
-            f"that already holds torchvision's 'cifar-10-batches-py' directory (copy it there, "
-            f"e.g. from a mounted Google Drive). For a run without CIFAR-10 use the 'digits' data "
-            f"set instead (cnncourse.data.digits(), or --data digits).")
+def _cifar10_unavailable(root: Path, reason: str, **values) -> DatasetUnavailable:
+    """The error, its ``reason`` a template like the rest (dynamic text goes in ``values``)."""
+    return DatasetUnavailable(
+        "CIFAR-10 is not available: " + reason + ". Fix it in one of two ways: (1) run where the "
+        "internet can be reached (e.g. Colab) with {download}, and torchvision downloads the "
+        "163 MB archive into {root}/; or (2) pass {folder} a folder that already holds "
+        "torchvision's 'cifar-10-batches-py' directory (copy it there, e.g. from a mounted Google "
+        "Drive). For a run without CIFAR-10 use the digits instead (cnncourse.data.digits(), or "
+        "{digits}).",
+        **{"root": root, "download": Param("download", True), "digits": Param("data", "digits"),
+           "folder": Param("root", placeholder="FOLDER"), **values})
+
+
+def _cifar10_damage(cls, root: Path) -> str:
+    """Which of torchvision's CIFAR-10 files under ``root`` are missing or fail their checksum
+    ("" when the folder is not there at all)."""
+    from torchvision.datasets.utils import check_integrity
+
+    folder = root / cls.base_folder
+    if not folder.is_dir():
+        return ""
+    files = [*cls.train_list, *cls.test_list, [cls.meta["filename"], cls.meta["md5"]]]
+    damage = [f"{name} ({'checksum mismatch' if (folder / name).exists() else 'missing'})"
+              for name, md5 in files if not check_integrity(str(folder / name), md5)]
+    return f"the files under {folder} are damaged: {', '.join(damage)}" if damage else ""
 
 
 def cifar10(root="data", train: bool = True, device=None, download: bool = True) -> ImageSet:
@@ -144,19 +165,23 @@ def cifar10(root="data", train: bool = True, device=None, download: bool = True)
 
     from torchvision.datasets import CIFAR10
 
-    from .utils import pick_device
-
     root = Path(root).expanduser()
     device = pick_device(device)
     try:
         ds = CIFAR10(str(root), train=train, download=download)
     except (urllib.error.URLError, OSError, ConnectionError, TimeoutError) as exc:
-        raise DatasetUnavailable(_missing_message(root, f"the download failed ({exc})")) from exc
+        damage = _cifar10_damage(CIFAR10, root)
+        raise _cifar10_unavailable(root, "{damage}the download failed ({exc})",
+                                   damage=f"{damage}; " if damage else "", exc=exc) from exc
     except RuntimeError as exc:  # torchvision: "Dataset not found or corrupted. You can use download=True ..."
+        damage = _cifar10_damage(CIFAR10, root)
+        if damage:
+            raise _cifar10_unavailable(root, "{damage}", damage=damage) from exc
         if download:
-            raise DatasetUnavailable(_missing_message(root, f"torchvision could not use the files ({exc})")) from exc
-        raise DatasetUnavailable(_missing_message(
-            root, f"no CIFAR-10 files under {root} and download=False")) from exc
+            raise _cifar10_unavailable(root, "torchvision could not use the files ({exc})",
+                                       exc=exc) from exc
+        raise _cifar10_unavailable(root, "no CIFAR-10 files under {root} and {no_download}",
+                                   no_download=Param("download", False)) from exc
     images = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()  # N×32×32×3 → N×3×32×32
     labels = torch.tensor(ds.targets, dtype=torch.int64)
     return ImageSet("cifar10", train, images.to(device), labels.to(device),
@@ -183,11 +208,16 @@ FASHION_MNIST_FILES = {
 FASHION_MNIST_DEFAULT_ROOT = "data"  # where a download goes when no root is given (e.g. on Colab)
 
 
+def _fashion_mnist_root(root) -> Path:
+    return Path(root if root is not None else FASHION_MNIST_DEFAULT_ROOT).expanduser()
+
+
 def _fashion_mnist_candidates(root) -> list[Path]:
     """Folders that may hold the four files: ``root`` (default ``./data``, where a download goes)
-    and torchvision's layout under it, then Debian's."""
-    root = Path(root if root is not None else FASHION_MNIST_DEFAULT_ROOT).expanduser()
-    return [root, root / "FashionMNIST" / "raw", FASHION_MNIST_DEBIAN]
+    and torchvision's layout under it; Debian's copy only when no ``root`` was given (a folder
+    that was asked for is never silently replaced by another)."""
+    base = _fashion_mnist_root(root)
+    return [base, base / "FashionMNIST" / "raw"] + ([FASHION_MNIST_DEBIAN] if root is None else [])
 
 
 def _find_fashion_mnist_file(folder: Path, stem: str) -> Path | None:
@@ -229,19 +259,28 @@ def _read_idx_checked(path: str, stem: str, size_on_disk: int, mtime_ns: int) ->
     return raw
 
 
-def _fashion_mnist_missing(root, reason: str) -> str:
-    where = f"{Path(root if root is not None else FASHION_MNIST_DEFAULT_ROOT).expanduser()} or "
-    return (f"Fashion-MNIST is not available: {reason}. Looked in {where}{FASHION_MNIST_DEBIAN}. "
-            f"Fix it in one of three ways: (1) on Debian/Ubuntu, `apt-get install dataset-fashion-mnist` "
-            f"(30 MB, installs the four files under {FASHION_MNIST_DEBIAN}); (2) where the internet can "
-            f"be reached (e.g. Colab), call with download=True and torchvision downloads them into "
-            f"root (default ./data); (3) pass root= a folder holding the four files "
-            f"{', '.join(f + '.gz' for f in FASHION_MNIST_FILES)} (gzipped or not).")
+def _fashion_mnist_missing(root, reason: str, **values) -> DatasetUnavailable:
+    """The error, its ``reason`` a template like the rest (dynamic text goes in ``values``)."""
+    return DatasetUnavailable(
+        "Fashion-MNIST is not available: " + reason + ". Looked in {where}. Fix it in one of three "
+        "ways: (1) on Debian/Ubuntu, `apt-get install dataset-fashion-mnist` (30 MB, installs the "
+        "four files under {debian}, used when no {root} is given); (2) where the internet can be "
+        "reached (e.g. Colab), call with {download} and torchvision downloads them into {root} "
+        "(default ./data); (3) pass {folder} a folder holding the four files {files} (gzipped or "
+        "not).",
+        **{"where": ", ".join(map(str, _fashion_mnist_candidates(root))),
+           "debian": FASHION_MNIST_DEBIAN, "root": Param("root"),
+           "download": Param("download", True),
+           "folder": Param("root", placeholder="FOLDER"),
+           "files": ", ".join(f + ".gz" for f in FASHION_MNIST_FILES), **values})
 
 
 def _fashion_mnist_tensors(root, train: bool, download: bool):
     prefix = "train" if train else "t10k"
     stems = (f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte")
+    given = Path(root).expanduser() if root is not None else None
+    if given is not None and given.exists() and not given.is_dir():
+        raise _fashion_mnist_missing(root, "{given} is a file, not a folder", given=given)
     for attempt in range(2):
         for folder in _fashion_mnist_candidates(root):
             paths = [_find_fashion_mnist_file(folder, s) for s in stems]
@@ -255,8 +294,14 @@ def _fashion_mnist_tensors(root, train: bool, download: bool):
             _download_fashion_mnist(root)
         else:
             break
-    reason = "the files are missing" + ("" if download else " and download=False")
-    raise DatasetUnavailable(_fashion_mnist_missing(root, reason))
+    folders = _fashion_mnist_candidates(root)
+    found = [s for s in stems if any(_find_fashion_mnist_file(f, s) for f in folders)]
+    missing = "the files are missing" if not found else \
+        f"only {', '.join(found)} of the files {', '.join(stems)} are there"
+    if download:
+        raise _fashion_mnist_missing(root, "{missing}", missing=missing)
+    raise _fashion_mnist_missing(root, "{missing} and {no_download}", missing=missing,
+                                 no_download=Param("download", False))
 
 
 def _download_fashion_mnist(root) -> None:
@@ -264,29 +309,28 @@ def _download_fashion_mnist(root) -> None:
 
     from torchvision.datasets import FashionMNIST
 
-    root = Path(root if root is not None else FASHION_MNIST_DEFAULT_ROOT).expanduser()
     try:
-        FashionMNIST(str(root), train=True, download=True)
-        FashionMNIST(str(root), train=False, download=True)
+        FashionMNIST(str(_fashion_mnist_root(root)), train=True, download=True)
+        FashionMNIST(str(_fashion_mnist_root(root)), train=False, download=True)
     except (urllib.error.URLError, OSError, ConnectionError, TimeoutError, RuntimeError) as exc:
         detail = " ".join(str(exc).split())  # torchvision's message spans several lines
-        raise DatasetUnavailable(_fashion_mnist_missing(root, f"the download failed ({detail})")) from exc
+        raise _fashion_mnist_missing(root, "the download failed ({detail})", detail=detail) from exc
 
 
 def fashion_mnist(train: bool = True, device=None, root=None, download: bool = False,
                   padding: int = 2) -> ImageSet:
     """Fashion-MNIST's training (60,000) or test (10,000) split as uint8 tensors on ``device``.
 
-    The four original files are read from ``root`` (default ``./data``; also torchvision's
-    ``root/FashionMNIST/raw``), else from Debian's ``/usr/share/datasets/fashion-mnist``; each
-    file's length and SHA-256 are checked. With ``download=True`` and no files found (Colab),
-    torchvision downloads them into ``root``, where the next call finds them. The 28×28 images are zero-padded by ``padding`` = 2 pixels to 32×32, as
+    The four original files are read from ``root`` (also torchvision's ``root/FashionMNIST/raw``).
+    Without a ``root``: from ``./data``, else from Debian's ``/usr/share/datasets/fashion-mnist``;
+    a ``root`` that is given is the only folder used (missing, a file, or incomplete: an error
+    that names it). Each file's length and SHA-256 are checked. With ``download=True`` and no
+    files found (Colab), torchvision downloads them into ``root`` (default ``./data``), where the
+    next call finds them. The 28×28 images are zero-padded by ``padding`` = 2 pixels to 32×32, as
     LeNet-5's paper did with MNIST, the input size every model here was built for. One channel;
     mean and std are the training split's; horizontal flips are a valid augmentation (a mirrored
     shirt is a shirt), as in the data set's published crop-and-flip baselines.
     """
-    from .utils import pick_device
-
     if padding < 0:
         raise ValueError(f"padding must be 0 or more pixels, got {padding}")
     device = pick_device(device)
@@ -364,8 +408,6 @@ def digits(train: bool = True, device=None, size: int = 32, test_fraction: float
     images. One channel (build models with ``in_channels=1``); mean and std are the training
     split's. Horizontal flips are not used for digits (a mirrored 2 is not a 2).
     """
-    from .utils import pick_device
-
     device = pick_device(device)
     images, labels = _digits_tensors(size)
     train_idx, test_idx = digits_split(labels, test_fraction, seed)
@@ -375,15 +417,39 @@ def digits(train: bool = True, device=None, size: int = 32, test_fraction: float
                     tuple(str(i) for i in range(10)), flip=False)
 
 
-def load(name: str, train: bool = True, device=None, root="data", download: bool = True) -> ImageSet:
-    """A data set by name: ``"cifar10"``, ``"fashion_mnist"`` or ``"digits"``; others are an error."""
-    if name == "cifar10":
-        return cifar10(root, train=train, device=device, download=download)
-    if name == "fashion_mnist":
-        return fashion_mnist(train=train, device=device, root=root, download=download)
-    if name == "digits":
-        return digits(train=train, device=device)
-    raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+@dataclass(frozen=True)
+class DataSource:
+    """One entry of :data:`DATASETS`: what the data set is, and how to load a split of it."""
+
+    about: str
+    load: Callable  # (train, device, root, download) -> ImageSet
+
+
+# The data sets by name: load() and the command line's --data choices and help read this table.
+DATASETS = {
+    "cifar10": DataSource(
+        "CIFAR-10: 50,000 + 10,000 colour photos, 32×32 (downloaded by torchvision into the root, "
+        "default ./data)",
+        lambda train, device, root, download: cifar10("data" if root is None else root, train,
+                                                      device, download)),
+    "fashion_mnist": DataSource(
+        "Fashion-MNIST: 60,000 + 10,000 grey photos of clothes, padded to 32×32 (Debian's "
+        "dataset-fashion-mnist, or downloaded into the root)",
+        lambda train, device, root, download: fashion_mnist(train, device, root, download)),
+    "digits": DataSource(
+        "scikit-learn's 1,797 handwritten digits, resized to 32×32 (no download; for CPU runs)",
+        lambda train, device, root, download: digits(train, device)),
+}
+
+
+def load(name: str, train: bool = True, device=None, root=None, download: bool = True) -> ImageSet:
+    """A data set of :data:`DATASETS` by name (``"cifar10"``, ``"fashion_mnist"``, ``"digits"``).
+
+    ``root``: the folder of its files (None: ``./data``, and for Fashion-MNIST Debian's copy).
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+    return DATASETS[name].load(train, device, root, download)
 
 
 # -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The training chapter's experiments, as data, and the loop that runs them into a results file.
 
-Two experiments, each a list of models trained with one recipe, once per seed:
+Two experiments (:data:`EXPERIMENTS`), each a list of models trained with one recipe, once per seed:
 
 * ``degradation`` — plain-20, plain-56, ResNet-20 and ResNet-56: He et al. 2015, Figure 6 (left
   and middle) in spirit, with the paper's CIFAR recipe (§4.2: SGD, momentum 0.9, weight decay
@@ -11,29 +11,92 @@ Two experiments, each a list of models trained with one recipe, once per seed:
   VGG and GoogLeNet scaled to 32×32 (``cnncourse.models.small``: the ImageNet sizes cannot fit a
   CPU budget) and ResNet-20, all with the same recipe.
 
-:func:`run_experiment` appends every finished run at once (atomically) to a JSON results file,
-with the machine, torch version, command and per-epoch history, skips runs the file already
-holds, and checkpoints every run after every epoch: after a crash or a Colab disconnect the
-same call continues where it stopped. The command line is ``python -m cnncourse experiment``.
+:func:`run_experiment` runs an :class:`Experiment` (which runs: name, models, seeds, data,
+subsets, recipe). It appends every finished run at once to a JSON results file (through
+:func:`cnncourse.results.add_run`: atomically, under a lock, merged with what other processes
+wrote), with the machine, torch version, command and per-epoch history. A run the file already
+holds with the same recipe is skipped; every run checkpoints after every epoch into a file named
+after its recipe, so after a crash or a Colab disconnect the same call continues where it
+stopped. The command line is ``python -m cnncourse experiment``.
 """
 from __future__ import annotations
 
-import datetime
+import hashlib
 import json
 import os
 import platform
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
-from .train import TrainConfig, TrainingDiverged, fit, seed_everything
-from .utils import atomic_write
+from . import results
+from .train import KINDS, TrainConfig, TrainingDiverged, build_model, fit
+from .utils import ConfigError, Param, check_writable
 
+
+@dataclass(frozen=True)
+class ExperimentInfo:
+    """One entry of :data:`EXPERIMENTS`: its models, and what it shows."""
+
+    models: tuple
+    about: str
+
+
+# The experiments by name: Experiment's check and the command line's choices and help read this.
 EXPERIMENTS = {
-    "degradation": ("plain20", "plain56", "resnet20", "resnet56"),
-    "compare": ("lenet5_modern", "alexnet_small", "vgg_small", "googlenet_small", "resnet20"),
+    "degradation": ExperimentInfo(("plain20", "plain56", "resnet20", "resnet56"),
+                                  "plain-20/56 and ResNet-20/56 (the paper's Figure 6)"),
+    "compare": ExperimentInfo(("lenet5_modern", "alexnet_small", "vgg_small", "googlenet_small",
+                               "resnet20"),
+                              "LeNet-5 and the 32×32 AlexNet, VGG and GoogLeNet variants against "
+                              "ResNet-20"),
 }
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Which runs an experiment makes: each of ``models`` (default: all of the experiment's) once
+    per seed of ``seeds``, on ``data`` (stratified subsets of ``train_size`` / ``test_size``
+    images; None: the whole split), with the recipe ``config`` (its seed replaced by each seed)."""
+
+    name: str
+    config: TrainConfig = field(default_factory=TrainConfig)
+    seeds: tuple = (0,)
+    data: str = "fashion_mnist"
+    train_size: int | None = None
+    test_size: int | None = None
+    models: tuple | None = None
+
+    def __post_init__(self):
+        from .data import DATASETS
+
+        if self.name not in EXPERIMENTS:
+            raise ConfigError("unknown experiment {given}; choose one of {known}",
+                              given=Param("name", self.name), known=", ".join(EXPERIMENTS))
+        strangers = [m for m in self.models or () if m not in EXPERIMENTS[self.name].models]
+        if strangers:
+            raise ConfigError("experiment {name!r} has the models {known}; got {given}",
+                              name=self.name, known=", ".join(EXPERIMENTS[self.name].models),
+                              given=", ".join(strangers))
+        if self.data not in DATASETS:
+            raise ConfigError("{data} is not a data set; choose one of {known}",
+                              data=Param("data", self.data), known=", ".join(DATASETS))
+        if not self.seeds:
+            raise ConfigError("{seeds} must name at least one seed", seeds=Param("seeds"))
+        bad = [s for s in self.seeds if not KINDS["seed"][1](s)]
+        if bad:  # refused now, not after hours of training the first seeds
+            raise ConfigError("{seeds} must be integers from 0 to 2**64 - 1, got {bad}",
+                              seeds=Param("seeds"), bad=", ".join(map(repr, bad)))
+        for name in ("train_size", "test_size"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int) and not isinstance(value, bool)
+                                          and value > 0):
+                raise ConfigError("{param} must be a positive integer or None, got {value!r}",
+                                  param=Param(name), value=value)
+        object.__setattr__(self, "seeds", tuple(self.seeds))
+        object.__setattr__(self, "models", tuple(self.models or EXPERIMENTS[self.name].models))
 
 
 def machine(device) -> dict:
@@ -54,6 +117,14 @@ def machine(device) -> dict:
             "python": platform.python_version()}
 
 
+def run_key(entry: dict) -> tuple:
+    """What makes a stored run the same run: experiment, data and subset sizes, model, seed and
+    the whole recipe (budget, batch, learning rate, schedule, ...)."""
+    recipe = TrainConfig.from_dict(entry.get("config") or {"seed": entry["seed"]}).recipe()
+    return (entry["experiment"], entry.get("data", "fashion_mnist"), entry["model"], entry["seed"],
+            entry.get("train_images"), entry.get("test_images"), tuple(sorted(recipe.items())))
+
+
 def _split(data: str, train: bool, size: int | None, device, root, download):
     from .data import load, subset
 
@@ -63,75 +134,58 @@ def _split(data: str, train: bool, size: int | None, device, root, download):
     return subset(full, size, seed=0)  # the same images for every model and seed
 
 
-def run_experiment(name: str, config: TrainConfig, *, seeds=(0,), data: str = "fashion_mnist",
-                   train_size: int | None = None, test_size: int | None = None,
-                   models=None, device=None, root="data", download: bool = True,
-                   out="results.json", checkpoints="checkpoints", command: str = "",
-                   log=print) -> dict:
-    """Train every model of experiment ``name`` once per seed and append each run to ``out``.
+def run_experiment(spec: Experiment, *, out="results.json", checkpoints="checkpoints", device=None,
+                   root=None, download: bool = True, command: str = "", log=print) -> dict:
+    """Train every run of ``spec`` and append each to the results file ``out``.
 
-    ``config`` is the recipe shared by all runs (its ``seed`` is replaced by each of ``seeds``).
-    ``train_size`` / ``test_size`` draw stratified subsets (None: the whole split); ``models``
-    restricts the experiment to some of its models. Runs already in ``out`` are skipped, and each
-    run checkpoints under ``checkpoints`` and resumes from there, so calling again after an
-    interruption finishes the experiment. Returns the results file's contents.
+    Runs ``out`` already holds with the same recipe are skipped, and each run checkpoints under
+    the folder ``checkpoints`` (in a file named after its recipe) and resumes from there, so
+    calling again after an interruption finishes the experiment. ``out`` and ``checkpoints`` are
+    checked before anything is trained; ``command`` (how the file was made) is stored in it.
+    ``device`` is resolved here, once; ``root``/``download`` are :func:`cnncourse.data.load`'s.
+    Returns the results file's contents.
     """
     from .analysis import count_flops, count_params
-    from .models import get_model
     from .utils import pick_device
 
-    if name not in EXPERIMENTS:
-        raise ValueError(f"unknown experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}")
-    chosen = tuple(models) if models else EXPERIMENTS[name]
-    strangers = [m for m in chosen if m not in EXPERIMENTS[name]]
-    if strangers:
-        raise ValueError(f"experiment {name!r} has the models {', '.join(EXPERIMENTS[name])}; "
-                         f"got {', '.join(strangers)}")
+    results.check(out)
+    check_writable(Path(checkpoints) / f"{spec.name}.pt", "checkpoint folder")
     device = pick_device(device)
-    train_set = _split(data, True, train_size, device, root, download)
-    test_set = _split(data, False, test_size, device, root, download)
-    out = Path(out)
-    results = json.loads(out.read_text()) if out.is_file() else {"runs": []}
-    results["machine"] = machine(device)
-    if command:
-        results["command"] = command
-    done = {(r["experiment"], r.get("data", "fashion_mnist"), r["model"], r["seed"])
-            for r in results["runs"]}
+    train_set = _split(spec.data, True, spec.train_size, device, root, download)
+    test_set = _split(spec.data, False, spec.test_size, device, root, download)
+    top = {"machine": machine(device), **({"command": command} if command else {})}
 
-    for seed in seeds:
-        for model_name in chosen:
-            if (name, data, model_name, seed) in done:
-                log(f"{name} {model_name} seed {seed}: already in {out}, skipped")
-                continue
-            run_config = config.replace(seed=seed)
-            seed_everything(seed)
-            model = get_model(model_name, in_channels=train_set.channels,
-                              num_classes=train_set.num_classes)
-            size = tuple(train_set.images.shape[1:])
-            entry = {"experiment": name, "data": data, "model": model_name, "seed": seed,
-                     "params": count_params(model), "macs": count_flops(model, size).total,
+    for seed in spec.seeds:
+        for model_name in spec.models:
+            config = spec.config.replace(seed=seed)
+            entry = {"experiment": spec.name, "data": spec.data, "model": model_name, "seed": seed,
                      "train_images": len(train_set), "test_images": len(test_set),
-                     "config": run_config.to_dict()}
-            ckpt = Path(checkpoints) / f"{name}_{data}_{model_name}_{seed}.pt"
+                     "config": config.to_dict()}
+            key = run_key(entry)
+            if any(run_key(r) == key for r in results.read(out)["runs"]):
+                log(f"{spec.name} {model_name} seed {seed}: already in {out}, skipped")
+                continue
+            model = build_model(model_name, seed, in_channels=train_set.channels,
+                                num_classes=train_set.num_classes)
+            with torch.random.fork_rng(devices=[]):  # counting draws nothing from training's stream
+                entry.update(params=count_params(model),
+                             macs=count_flops(model, tuple(train_set.images.shape[1:])).total)
+            digest = hashlib.sha256(json.dumps(key, default=str).encode()).hexdigest()[:8]
+            checkpoint = Path(checkpoints) / f"{spec.name}_{spec.data}_{model_name}_{seed}_" \
+                                             f"{digest}.pt"
             start = time.perf_counter()
             try:
-                run = fit(model, train_set, test_set, run_config, checkpoint=ckpt, resume="auto",
+                run = fit(model, train_set, test_set, config, checkpoint=checkpoint, resume="auto",
                           progress=False, verbose=True, model_name=model_name)
             except TrainingDiverged as exc:  # recorded, not hidden: the experiment goes on
-                entry["diverged"] = str(exc)
+                entry.update(diverged=str(exc), date=results.today())
             else:
-                h = run.history
-                seconds = max(sum(h.seconds), 1e-9)
-                entry.update(final_train_error=round(h.train_error[-1], 2),
-                             final_test_error=round(h.test_error[-1], 2), iterations=run.steps,
-                             history={k: [round(v, 4) for v in vals]
-                                      for k, vals in h.to_dict().items()},
-                             wall_s=round(sum(h.seconds), 1),
-                             images_per_s=round(run.steps * run_config.batch_size / seconds, 1))
-            entry["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-            results["runs"].append(entry)
-            atomic_write(out, lambda f: json.dump(results, f, indent=1), binary=False)
-            log(f"{name} {model_name} seed {seed}: {entry.get('final_train_error', 'diverged')}"
-                f" / {entry.get('final_test_error', '-')} % train/test error "
+                entry.update(results.run_entry(run), images_per_s=round(
+                    run.steps * config.batch_size / max(sum(run.history.seconds), 1e-9), 1))
+            if not results.add_run(out, entry, same=lambda r: run_key(r) == key, **top):
+                log(f"{spec.name} {model_name} seed {seed}: another process stored it first")
+            errors = f"{entry.get('final_train_error', 'diverged')} / " \
+                     f"{entry.get('final_test_error', '-')} % train/test error"
+            log(f"{spec.name} {model_name} seed {seed}: {errors} "
                 f"({time.perf_counter() - start:.0f} s)")
-    return results
+    return results.read(out)

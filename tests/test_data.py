@@ -272,3 +272,48 @@ def test_fashion_mnist_by_name_and_stratified_subset(fashion):
     assert not torch.equal(small.images, data.subset(fashion[0], 1000, seed=2).images)
     with pytest.raises(ValueError, match="multiple of the 10 classes"):
         data.subset(fashion[0], 1005)
+
+
+def test_a_fashion_mnist_root_that_is_given_is_the_only_folder_used(fashion, tmp_path):
+    """Debian's copy is there (as in `make test`), but a root that was asked for must not be
+    replaced by it: missing, a file, or incomplete is an error that names the folder."""
+    assert all((DEBIAN / f"{stem}.gz").is_file() for stem in data.FASHION_MNIST_FILES)
+    missing = tmp_path / "no-such-folder"
+    with pytest.raises(data.DatasetUnavailable, match=r"the files are missing and download=False\. "
+                                                      r"Looked in .*no-such-folder, .*no-such-folder/FashionMNIST/raw\. "):
+        data.fashion_mnist(train=False, device="cpu", root=missing)
+    a_file = tmp_path / "fashion.zip"
+    a_file.write_bytes(b"PK")
+    with pytest.raises(data.DatasetUnavailable, match=r"fashion.zip is a file, not a folder"):
+        data.fashion_mnist(device="cpu", root=a_file)
+    _write_fashion_files(tmp_path / "part", gzipped=True, stems=["train-images-idx3-ubyte"])
+    with pytest.raises(data.DatasetUnavailable, match=r"only train-images-idx3-ubyte of the files "
+                                                      r"train-images-idx3-ubyte, train-labels-idx1-ubyte are there"):
+        data.load("fashion_mnist", device="cpu", root=tmp_path / "part", download=False)
+    # no root given: ./data if it holds the files, else Debian's copy (the default workflow)
+    default = data.load("fashion_mnist", train=False, device="cpu", download=False)
+    assert torch.equal(default.labels, fashion[1].labels)
+
+
+def test_a_damaged_cifar10_folder_is_reported_as_damaged(tmp_path):
+    from torchvision.datasets import CIFAR10
+
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for name, _ in CIFAR10.train_list[:3]:
+        (folder / name).write_bytes(b"not a pickle")
+    with pytest.raises(data.DatasetUnavailable, match=r"the files under .*cifar-10-batches-py are damaged: "
+                                                      r"data_batch_1 \(checksum mismatch\), .*data_batch_4 "
+                                                      r"\(missing\)"):
+        data.cifar10(tmp_path, device="cpu", download=False)
+
+
+def test_data_sets_come_from_one_registry():
+    from cnncourse.cli import build_parser
+
+    assert list(data.DATASETS) == ["cifar10", "fashion_mnist", "digits"]
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    choices = next(a.choices for a in train._actions if a.dest == "data")
+    assert choices == list(data.DATASETS)
+    with pytest.raises(ValueError, match="unknown data set 'mnist'; choose one of cifar10, fashion_mnist, digits"):
+        data.load("mnist")

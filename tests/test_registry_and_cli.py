@@ -83,3 +83,65 @@ def test_python_m_cnncourse_flops_prints_the_tables():
                           capture_output=True, text=True, check=True)
     assert "He et al. 2015, Table 1" in proc.stdout and "11.3" in proc.stdout
     assert proc.stderr == ""
+
+
+def _subcommand(name):
+    from cnncourse.cli import build_parser
+
+    return build_parser()._subparsers._group_actions[0].choices[name]
+
+
+def test_every_recipe_field_is_one_option_of_train_and_experiment():
+    """The options are made from TrainConfig's fields: nothing retyped, nothing missing."""
+    import dataclasses
+
+    from cnncourse import cli
+    from cnncourse.experiments import EXPERIMENTS
+    from cnncourse.train import SCHEDULES, TrainConfig
+
+    fields = [f.name for f in dataclasses.fields(TrainConfig)]
+    for command, argv, skip in (("train", ["--model", "resnet20", "--data", "digits"], ()),
+                                ("experiment", ["compare"], ("seed",))):
+        parser = _subcommand(command)
+        args = parser.parse_args(argv)
+        assert args.options.config(args) == TrainConfig()  # every default is the field's default
+        assert [f for f in fields if f in args.options.actions] == [f for f in fields if f not in skip]
+        actions = {a.dest: a for a in parser._actions}
+        assert actions["schedule"].choices == list(SCHEDULES)
+        assert all(TrainConfig.__dataclass_fields__[f].metadata["help"].split(";")[0].replace("%", "%%")
+                   in actions[f].help for f in fields if f not in skip)
+    assert _subcommand("experiment")._actions[1].choices == list(EXPERIMENTS)
+    args = _subcommand("train").parse_args(["--model", "m", "--data", "digits", "--no-augment", "--amp", "off",
+                                            "--channels-last", "on", "--compile", "--lr", "0.05"])
+    assert args.options.config(args) == TrainConfig(augment=False, amp="off", channels_last=True, compile=True,
+                                                    lr=0.05)
+    assert not hasattr(cli, "_FLAGS") and not hasattr(cli, "_in_flags")
+
+
+def test_library_parameters_are_written_as_flags_by_the_cli():
+    from cnncourse.utils import Param
+
+    args = _subcommand("train").parse_args(["--model", "m", "--data", "digits"])
+    flag = args.options.flag
+    assert [flag(p) for p in (Param("augment", False), Param("augment", True), Param("resume", True),
+                              Param("resume", "auto"), Param("resume", False), Param("channels_last", True),
+                              Param("amp", "off"), Param("checkpoint", placeholder="PATH"), Param("seed"),
+                              Param("lr", 0.05), Param("until_epoch", 2), Param("model_options", {}))] == [
+        "--no-augment", "without --no-augment", "--resume", "--resume auto", "without --resume",
+        "--channels-last on", "--amp off", "--checkpoint PATH", "--seed", "--lr 0.05", "--until-epoch 2",
+        "model_options={}"]
+
+
+def test_cli_errors_name_flags_with_the_saved_and_given_values(tmp_path, capsys):
+    from cnncourse.train import TrainConfig
+
+    with pytest.raises(ValueError, match=r"schedule must be one of 'paper', 'cosine', 'constant', got 'step'"):
+        TrainConfig(schedule="step")
+    base = ["train", "--model", "lenet5_modern", "--data", "digits", "--device", "cpu", "--no-progress"]
+    assert main(base + ["--batch-size", "0"]) == 2
+    assert "error: --batch-size must be a positive integer, got 0" in capsys.readouterr().err
+    assert main(base + ["--checkpoint-every", "0", "--checkpoint", str(tmp_path / "c.pt")]) == 2
+    assert "error: --checkpoint-every must be a positive integer, got 0" in capsys.readouterr().err
+    assert main(base + ["--extend"]) == 2
+    assert "error: --extend extends a resumed run; pass --resume (or --resume auto) with it" in \
+        capsys.readouterr().err
