@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -366,6 +367,23 @@ def subset(dataset: ImageSet, n: int, seed: int = 0) -> ImageSet:
                     dataset.labels.index_select(0, idx), dataset.mean, dataset.std,
                     dataset.classes, dataset.flip)
 
+
+
+FULL_SIZE_ENV = "CNNCOURSE_FULL"  # set to 1: a page trains at its GPU size on any device
+
+
+def page_size(device, cpu: int, full: int | None = None) -> int | None:
+    """How many images a page trains (or tests) on: ``cpu`` on a CPU, ``full`` on a GPU.
+
+    The chapters size their training for a 2-core CPU and switch to the whole split
+    (``full=None``, or a larger count) on a GPU runtime such as Colab's. Setting the environment
+    variable ``CNNCOURSE_FULL=1`` picks the GPU size on any device, to check on a CPU that a
+    page's claims hold at that size too. Returns a count for :func:`subset`, or None for all.
+    """
+    if isinstance(cpu, bool) or not isinstance(cpu, int) or cpu < 1:
+        raise ValueError(f"cpu must be a positive number of images, got {cpu!r}")
+    on_gpu = torch.device(device).type == "cuda"
+    return full if on_gpu or os.environ.get(FULL_SIZE_ENV) == "1" else cpu
 
 # -----------------------------------------------------------------------------
 # scikit-learn digits
