@@ -48,8 +48,8 @@ def _parse_options(items) -> dict:
         key, sep, text = item.partition("=")
         key = key.strip()
         if not sep or not key.isidentifier():
-            raise ValueError(f"options are given as KEY=VALUE (e.g. -o variant=v1.5 -o num_classes=100), "
-                             f"got {item!r}")
+            raise ValueError(f"options are given as KEY=VALUE (e.g. -o variant=v1.5 "
+                             f"-o num_classes=100), got {item!r}")
         options[key] = _option_value(text)
     return options
 
@@ -61,7 +61,7 @@ _TRACE_MEMORY_LIMIT = 2 * 2**30
 def _cmd_summary(args) -> int:
     from .analysis import count_flops, count_params, params_by_module, trace_shapes
     from .analysis.report import format_table
-    from .analysis.probe import resolve_input_size
+    from .analysis.probing import resolve_input_size
     from .analysis.shapes import activation_bytes
     from .models import on_meta
 
@@ -76,7 +76,8 @@ def _cmd_summary(args) -> int:
              for r in rows]
     # modules that hold parameters but do not run at inference (GoogLeNet's auxiliary heads)
     ran = {r.name for r in rows}
-    idle = {name: n for name, n in params_by_module(model, args.depth).items() if name not in ran and n}
+    idle = {name: n for name, n in params_by_module(model, args.depth).items()
+            if name not in ran and n}
     table += [{"name": name, "kind": type(model.get_submodule(name)).__name__,
                "shape": "(training only)", "params": n, "madds": None} for name, n in idle.items()]
     shape = "×".join(map(str, resolve_input_size(model, size)[1:]))

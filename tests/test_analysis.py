@@ -189,7 +189,10 @@ def test_gap_vs_fc():
 def test_package_docstring_example():
     import doctest
 
-    assert doctest.testmod(cnncourse).failed == 0
+    from cnncourse.analysis import layers, probing
+
+    for module in (cnncourse, layers, probing):
+        assert doctest.testmod(module).failed == 0, module.__name__
 
 
 def test_vgg19_flops_match_the_resnet_papers_figure():

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .probe import probe, resolve_input_size  # noqa: F401  (resolve_input_size: API)
+from .probing import probe
 
 
 def _paper_handles() -> dict:

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from .params import count_params
-from .probe import probe
+from .probing import probe
 
 
 @dataclass
@@ -34,7 +34,7 @@ def trace_shapes(model: nn.Module, input_size=None, depth: int = 1) -> list[Laye
     ``depth=1`` lists the model's direct children (``conv1``, ``inception3a``, ``layer1``…),
     ``depth=2`` goes one level further in. Modules that run several times appear once
     per call, in call order; modules that do not run (GoogLeNet's auxiliary classifiers at
-    inference) do not appear. The pass runs on the ``meta`` device (:func:`.probe.probe`):
+    inference) do not appear. The pass runs on the ``meta`` device (:func:`~cnncourse.analysis.probe`):
     shapes without arithmetic, at any input size.
     """
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:

@@ -3,8 +3,8 @@
 Every number on these figures (channels, kernel sizes, output sizes, multiply-adds, weights)
 is read from a :class:`~cnncourse.models.googlenet.GoogLeNet`, traced with
 :func:`~cnncourse.analysis.probe` or counted with :func:`~cnncourse.count_flops`, so a change
-to the model changes the figures (built on the ``meta`` device when none is given). Sizes are written H×W×C, as in the paper's Table 1 and
-in the slides. ``tests/test_diagrams_googlenet.py`` compares the labels with the model.
+to the model changes the figures (built on the ``meta`` device when none is given). Sizes are
+written H×W×C, as in the paper's Table 1 and in the slides. ``tests/test_diagrams_googlenet.py`` compares the labels with the model.
 
 - :func:`inception_module`: Figure 2 of the paper, (a) naive and (b) with dimension reductions,
   with one module's widths (inception 3b by default, as on the slides).

@@ -70,7 +70,7 @@ def block_steps(block: nn.Module, size: int = 8) -> list[Step]:
     shortcut_modules = set()
     if getattr(block, "downsample", None) is not None:
         shortcut_modules = set(block.downsample.modules())
-    calls = []  # (module, its input, its output): the tensors themselves, kept to compare identities
+    calls = []  # (module, its input, its output): the tensors themselves, to compare identities
     with probe(block, (first.in_channels, size, size)) as p:
         for module in block.modules():
             if module is block or module in shortcut_modules or list(module.children()):

@@ -79,5 +79,5 @@ class AlexNet(nn.Module):
         return self.classifier(self.flatten(self.features(x)))
 
 
-register_model("alexnet", AlexNet, family="alexnet", paper="Krizhevsky et al. 2012, §3 and Figure 2",
-               input_size=(3, 227, 227))
+register_model("alexnet", AlexNet, family="alexnet",
+               paper="Krizhevsky et al. 2012, §3 and Figure 2", input_size=(3, 227, 227))

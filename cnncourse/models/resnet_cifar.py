@@ -87,4 +87,5 @@ _CIFAR = dict(family="resnet_cifar", paper="He et al. 2015, §4.2 and Table 6", 
 for _depth in DEPTHS:
     register_model(f"resnet{_depth}", partial(CifarResNet, _depth, plain=False), **_CIFAR)
 for _depth in (20, 32, 44, 56, 110):
-    register_model(f"plain{_depth}", partial(CifarResNet, _depth, plain=True, shortcut="A"), **_CIFAR)
+    register_model(f"plain{_depth}", partial(CifarResNet, _depth, plain=True, shortcut="A"),
+                   **_CIFAR)

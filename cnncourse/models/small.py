@@ -153,9 +153,9 @@ class GoogLeNetSmall(nn.Module):
         return self.head(self.features(x))
 
 
-register_model("alexnet_small", AlexNetSmall, paper="Krizhevsky et al. 2012, Figure 2 (scaled to 32×32)",
-               **_SMALL)
-register_model("vgg_small", VGGSmall, paper="Simonyan & Zisserman 2014, Table 1 A (scaled to 32×32)",
-               **_SMALL)
-register_model("googlenet_small", GoogLeNetSmall, paper="Szegedy et al. 2014, Table 1 (scaled to 32×32)",
-               **_SMALL)
+register_model("alexnet_small", AlexNetSmall,
+               paper="Krizhevsky et al. 2012, Figure 2 (scaled to 32×32)", **_SMALL)
+register_model("vgg_small", VGGSmall,
+               paper="Simonyan & Zisserman 2014, Table 1 A (scaled to 32×32)", **_SMALL)
+register_model("googlenet_small", GoogLeNetSmall,
+               paper="Szegedy et al. 2014, Table 1 (scaled to 32×32)", **_SMALL)

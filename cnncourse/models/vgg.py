@@ -112,7 +112,8 @@ class VGG(nn.Module):
 
 # The registered names: the depth in weight layers, as the paper names its nets in §4
 # ("VGG-16" is configuration D); C, also 16 layers deep, has 1×1 convolutions in its 3×3 places.
-NAMES = {"vgg11": "A", "vgg11_lrn": "A-LRN", "vgg13": "B", "vgg16_1x1": "C", "vgg16": "D", "vgg19": "E"}
+NAMES = {"vgg11": "A", "vgg11_lrn": "A-LRN", "vgg13": "B", "vgg16_1x1": "C", "vgg16": "D",
+         "vgg19": "E"}
 
 for _name, _config in NAMES.items():
     register_model(_name, partial(VGG, _config), family="vgg", input_size=(3, 224, 224),

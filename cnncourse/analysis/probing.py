@@ -32,7 +32,8 @@ from torch import nn
 
 
 def resolve_input_size(model: nn.Module, input_size=None) -> tuple[int, ...]:
-    """(N, C, H, W) from ``input_size`` given as (C, H, W), (N, C, H, W) or None (the model's native size)."""
+    """(N, C, H, W) from ``input_size`` given as (C, H, W), (N, C, H, W) or None (the model's
+    native size)."""
     if input_size is None:
         spec = getattr(model, "input_spec", None)
         if spec is None:
@@ -59,7 +60,7 @@ def resolve_input_size(model: nn.Module, input_size=None) -> tuple[int, ...]:
 
 
 class Probe:
-    """What :func:`probe` yields: register hooks with :meth:`after` / :meth:`before`, then :meth:`run`."""
+    """What :func:`probe` yields: hooks go in with :meth:`after` / :meth:`before`; :meth:`run` runs."""
 
     def __init__(self, model: nn.Module, size: tuple[int, ...]):
         self.model = model
