@@ -59,10 +59,10 @@ _TRACE_MEMORY_LIMIT = 2 * 2**30
 
 
 def _cmd_summary(args) -> int:
-    from .analysis import count_flops, count_params, params_by_module, trace_shapes
+    from .analysis import count_flops, count_params, trace_shapes
     from .analysis.report import format_table
     from .analysis.probing import resolve_input_size
-    from .analysis.shapes import activation_bytes
+    from .analysis.shapes import activation_bytes, idle_modules
     from .models import on_meta
 
     options = _parse_options(args.option)
@@ -75,9 +75,7 @@ def _cmd_summary(args) -> int:
               "params": r.params, "madds": flops.by_module.get(r.name, 0) if flops else None}
              for r in rows]
     # modules that hold parameters but do not run at inference (GoogLeNet's auxiliary heads)
-    ran = {r.name for r in rows}
-    idle = {name: n for name, n in params_by_module(model, args.depth).items()
-            if name not in ran and n}
+    idle = {name: count_params(model.get_submodule(name)) for name in idle_modules(model, size)}
     table += [{"name": name, "kind": type(model.get_submodule(name)).__name__,
                "shape": "(training only)", "params": n, "madds": None} for name, n in idle.items()]
     shape = "×".join(map(str, resolve_input_size(model, size)[1:]))

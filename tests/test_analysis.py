@@ -271,3 +271,11 @@ def test_weight_layers_leave_out_side_branches():
     # an Inception module is 6 weight layers, but its longest path crosses 2
     module = on_meta("googlenet").inception3a
     assert len(weight_layers(module)) == 6 and cnncourse.depth(module) == 2
+
+
+def test_idle_modules_are_those_that_do_not_run_at_inference():
+    from cnncourse.analysis.shapes import idle_modules
+
+    assert idle_modules(on_meta("googlenet")) == ["aux1", "aux2"]
+    assert idle_modules(on_meta("googlenet", aux_logits=False)) == []
+    assert idle_modules(on_meta("lenet5")) == []  # C3.convs is not called as a whole, its convs are

@@ -162,6 +162,8 @@ def test_summary_lists_the_aux_heads(capsys):
     assert sum(int(row[-2].replace(",", "")) for row in rows) == 13_378_280
     assert [row[0] for row in rows if "(training" in row] == ["aux1", "aux2"]
     assert "total: 13,378,280 parameters" in out and "6,379,728 in aux1, aux2" in out
+    assert main(["summary", "lenet5", "--depth", "2"]) == 0
+    assert "training only" not in capsys.readouterr().out
 
 
 def test_summary_traces_on_the_meta_device(capsys):

@@ -51,6 +51,27 @@ def trace_shapes(model: nn.Module, input_size=None, depth: int = 1) -> list[Laye
     return rows
 
 
+def idle_modules(model: nn.Module, input_size=None) -> list[str]:
+    """The outermost modules with parameters that an evaluation-mode forward pass does not run,
+    neither they nor anything inside them: GoogLeNet's auxiliary classifiers. (LeNet-5's
+    ``C3.convs`` is not called as a whole, but its convolutions run: it is not idle.)"""
+    ran: set[str] = set()
+    with probe(model, input_size) as p:
+        for name, module in model.named_modules():
+            p.after(module, lambda m, i, o, name=name: ran.add(name))
+        p.run()
+    active = set()  # the modules that ran, and everything around them
+    for name in ran:
+        parts = name.split(".")
+        active.update(".".join(parts[:k]) for k in range(len(parts) + 1))
+    idle: list[str] = []
+    for name, module in model.named_modules():
+        inside_idle = any(name.startswith(n + ".") for n in idle)
+        if name not in active and not inside_idle and count_params(module):
+            idle.append(name)
+    return idle
+
+
 def activation_bytes(model: nn.Module, input_size=None) -> int:
     """Bytes of every output that the leaf modules produce in one forward pass (traced on the
     ``meta`` device): the memory a trace that keeps each intermediate tensor alive would need,
