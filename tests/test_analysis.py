@@ -279,3 +279,21 @@ def test_idle_modules_are_those_that_do_not_run_at_inference():
     assert idle_modules(on_meta("googlenet")) == ["aux1", "aux2"]
     assert idle_modules(on_meta("googlenet", aux_logits=False)) == []
     assert idle_modules(on_meta("lenet5")) == []  # C3.convs is not called as a whole, its convs are
+
+
+def test_probe_hooks_watch_and_never_change_the_output():
+    # a hook that returns something (here a tuple) would replace a module's output in PyTorch
+    from cnncourse.analysis import probe
+
+    model = on_meta("resnet20")
+    with probe(model) as p:
+        p.after(model.layer1, lambda m, i, o: ("not", "a", "tensor"))
+        p.before(model.layer2, lambda m, i: ("not", "a", "tensor"))
+        assert tuple(p.run().shape) == (1, 10)
+    assert not model.layer1._forward_hooks and not model.layer2._forward_pre_hooks  # removed
+
+
+def test_count_flops_reports_the_shapes_of_its_pass():
+    flops = count_flops(on_meta("googlenet"))
+    assert flops.shapes["inception3b"] == (480, 28, 28) and flops.shapes["fc"] == (1000,)
+    assert "aux1" not in flops.shapes  # not run at inference

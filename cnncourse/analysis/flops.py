@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from .probing import probe
+from .shapes import _shape_of
 
 
 def _paper_handles() -> dict:
@@ -64,13 +65,15 @@ def _with_storage(model: nn.Module) -> nn.Module:
 
 @dataclass
 class FlopCount:
-    """Multiply-adds of one forward pass, in total and per module (fvcore's analysis kept)."""
+    """Multiply-adds of one forward pass, in total and per module (fvcore's analysis kept), and
+    the output shape of each of the model's direct children that ran in that pass."""
 
     total: int
     input_size: tuple[int, ...]
     by_module: dict[str, int] = field(repr=False)
     by_operator: dict[str, int] = field(repr=False)
     analysis: object = field(repr=False)
+    shapes: dict[str, tuple[int, ...]] = field(repr=False, default_factory=dict)
 
     def __int__(self):
         return self.total
@@ -97,7 +100,8 @@ def count_flops(model: nn.Module, input_size=None, *, ops: str = "paper") -> Flo
 
     A model built on the ``meta`` device (:func:`cnncourse.models.on_meta`) is counted on an
     uninitialised copy with storage, because fvcore's trace runs real tensors: build on
-    ``meta`` to skip the weight initialisation, which costs more than the count.
+    ``meta`` to skip the weight initialisation, which costs more than the count. The shapes of
+    that pass come with the count (``shapes``), so a table of both needs one pass.
     """
     if ops not in ("paper", "fvcore"):
         raise ValueError(f"ops must be 'paper' (convolutions and FC layers) or 'fvcore', got {ops!r}")
@@ -111,6 +115,9 @@ def count_flops(model: nn.Module, input_size=None, *, ops: str = "paper") -> Flo
             logger.setLevel(logging.ERROR)
             param = next(runnable.parameters(), None)
             x = p.zeros(device=param.device if param is not None else "cpu")
+            shapes: dict[str, tuple[int, ...]] = {}
+            for name, module in runnable.named_children():
+                p.after(module, lambda m, i, o, name=name: shapes.setdefault(name, _shape_of(o)))
             analysis = fvnn.FlopCountAnalysis(runnable, x)
             analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
             analysis.tracer_warnings("none")
@@ -121,4 +128,4 @@ def count_flops(model: nn.Module, input_size=None, *, ops: str = "paper") -> Flo
             by_operator = {k: int(v) for k, v in analysis.by_operator().items()}
     finally:
         logger.setLevel(old_level)
-    return FlopCount(total, p.size, by_module, by_operator, analysis)
+    return FlopCount(total, p.size, by_module, by_operator, analysis, shapes)

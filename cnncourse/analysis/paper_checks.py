@@ -18,7 +18,6 @@ from ..models.vgg import NAMES as VGG_NAMES
 from .flops import FlopCount, count_flops
 from .params import count_params
 from .report import format_table
-from .shapes import trace_shapes
 
 
 def lenet5_params() -> list[dict]:
@@ -101,7 +100,7 @@ def googlenet_costs(model: nn.Module | None = None,
 
 
 def _googlenet_table1(model: nn.Module, flops: FlopCount) -> list[dict]:
-    shapes = {row.name: row.output_shape for row in trace_shapes(model, (3, 224, 224))}
+    shapes = flops.shapes  # the output shapes of the counted pass
     costs = googlenet_costs(model, flops)
     rows = []
     for name, (shape, params_k, ops_m) in papers.GOOGLENET_TABLE1.items():

@@ -68,12 +68,22 @@ class Probe:
         self._handles: list = []
 
     def after(self, module: nn.Module, fn: Callable) -> None:
-        """Call ``fn(module, inputs, output)`` after each call of ``module`` (a forward hook)."""
-        self._handles.append(module.register_forward_hook(fn))
+        """Call ``fn(module, inputs, output)`` after each call of ``module`` (a forward hook).
+
+        What ``fn`` returns is dropped: a probe watches the pass and never changes it (a
+        forward hook that returns a value would replace the module's output)."""
+        def hook(m, inputs, output):
+            fn(m, inputs, output)
+
+        self._handles.append(module.register_forward_hook(hook))
 
     def before(self, module: nn.Module, fn: Callable) -> None:
-        """Call ``fn(module, inputs)`` before each call of ``module`` (a forward pre-hook)."""
-        self._handles.append(module.register_forward_pre_hook(fn))
+        """Call ``fn(module, inputs)`` before each call of ``module`` (a forward pre-hook);
+        what ``fn`` returns is dropped, as for :meth:`after`."""
+        def hook(m, inputs):
+            fn(m, inputs)
+
+        self._handles.append(module.register_forward_pre_hook(hook))
 
     def zeros(self, device="meta") -> torch.Tensor:
         """The all-zero input batch of :attr:`size`, in the model's floating-point dtype."""

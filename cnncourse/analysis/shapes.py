@@ -21,10 +21,11 @@ class LayerShape:
 
 
 def _shape_of(output) -> tuple[int, ...]:
-    if isinstance(output, torch.Tensor):
-        return tuple(output.shape[1:])
+    """(C, H, W) or (features,) of a module's output (ints, also inside fvcore's jit trace)."""
     if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
-        return tuple(output[0].shape[1:])  # e.g. GoogLeNet's (logits, aux1, aux2)
+        output = output[0]  # e.g. GoogLeNet's (logits, aux1, aux2)
+    if isinstance(output, torch.Tensor):
+        return tuple(int(s) for s in output.shape[1:])
     return ()
 
 
