@@ -7,12 +7,13 @@
 >>> round(cnncourse.count_flops(model, (3, 224, 224)).giga, 2)   # multiply-adds, as Table 1 counts
 3.86
 """
-from .analysis import (count_flops, count_params, format_shape, receptive_field,
-                       receptive_field_trace, trace_shapes)
-from .models import get_model, list_models, model_info
+from .analysis import (count_flops, count_params, depth, format_shape, receptive_field,
+                       receptive_field_trace, trace_shapes, weight_layers)
+from .models import get_model, list_models, model_info, on_meta
 from . import data, exercises, train, utils  # noqa: E402  (cnncourse.train etc. after `import cnncourse`)
 
 __version__ = "0.1.0"
 
-__all__ = ["get_model", "list_models", "model_info", "count_flops", "count_params", "trace_shapes",
-           "format_shape", "receptive_field", "receptive_field_trace", "__version__"]
+__all__ = ["get_model", "list_models", "model_info", "on_meta", "count_flops", "count_params",
+           "depth", "weight_layers", "trace_shapes", "format_shape", "receptive_field",
+           "receptive_field_trace", "__version__"]

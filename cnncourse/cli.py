@@ -8,52 +8,91 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
 import os
 import sys
 
-import torch
 
 
 def _cmd_list(args) -> int:
     from .analysis import count_params
     from .analysis.report import format_table
-    from .models import get_model, list_models, model_info
+    from .models import list_models, model_info, on_meta
 
     rows = []
     for name in list_models(args.family):
         info = model_info(name)
-        with torch.device("meta"):  # count parameters without allocating them
-            params = count_params(get_model(name))
         rows.append({"name": name, "family": info.family, "input": "×".join(map(str, info.input_size)),
-                     "classes": info.num_classes, "params": params, "paper": info.paper})
+                     "classes": info.num_classes, "params": count_params(on_meta(name)),
+                     "paper": info.paper})
     print(format_table(rows, [("name", "model", "{}"), ("input", "input", "{}"), ("classes", "classes", "{}"),
                               ("params", "params", "{:,}"), ("paper", "follows", "{}")]))
     return 0
 
 
+def _option_value(text: str):
+    """A ``-o KEY=VALUE`` value as the Python literal it spells (3, 0.5, True, 'B'); a bare word
+    such as v1.5 or B is a string, and true/false are booleans whatever their case."""
+    if text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        return text.strip()
+
+
+def _parse_options(items) -> dict:
+    options = {}
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ValueError(f"options are given as KEY=VALUE (e.g. -o variant=v1.5 "
+                             f"-o num_classes=100), got {item!r}")
+        options[key] = _option_value(text)
+    return options
+
+
+# fvcore's trace keeps every intermediate tensor: above this much, summary does not count
+_TRACE_MEMORY_LIMIT = 2 * 2**30
+
+
 def _cmd_summary(args) -> int:
     from .analysis import count_flops, count_params, trace_shapes
     from .analysis.report import format_table
-    from .models import get_model
+    from .analysis.probing import resolve_input_size
+    from .analysis.shapes import activation_bytes, idle_modules
+    from .models import on_meta
 
-    options = {}
-    for item in args.option or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"options are given as KEY=VALUE (e.g. variant=v1.5), got {item!r}")
-        options[key] = {"true": True, "false": False}.get(value.lower(), value)
-    model = get_model(args.model, **options)
+    options = _parse_options(args.option)
+    model = on_meta(args.model, options.pop("num_classes", None), **options)
     size = tuple(args.input_size) if args.input_size else None
-    rows = trace_shapes(model, size, depth=args.depth)
-    flops = count_flops(model, size)
+    rows = trace_shapes(model, size, depth=args.depth)  # on the meta device: any size works
+    held = activation_bytes(model, size)
+    flops = count_flops(model, size) if held <= _TRACE_MEMORY_LIMIT else None
     table = [{"name": r.name, "kind": r.kind, "shape": "×".join(map(str, r.output_shape)),
-              "params": r.params, "madds": flops.by_module.get(r.name, 0)} for r in rows]
+              "params": r.params, "madds": flops.by_module.get(r.name, 0) if flops else None}
+             for r in rows]
+    # modules that hold parameters but do not run at inference (GoogLeNet's auxiliary heads)
+    idle = {name: count_params(model.get_submodule(name)) for name in idle_modules(model, size)}
+    table += [{"name": name, "kind": type(model.get_submodule(name)).__name__,
+               "shape": "(training only)", "params": n, "madds": None} for name, n in idle.items()]
+    shape = "×".join(map(str, resolve_input_size(model, size)[1:]))
     print(format_table(table, [("name", "layer", "{}"), ("kind", "type", "{}"), ("shape", "output", "{}"),
                                ("params", "params", "{:,}"), ("madds", "multiply-adds", "{:,}")],
-                       f"{args.model} on {'×'.join(map(str, flops.input_size[1:]))} input"))
-    print(f"\ntotal: {count_params(model):,} parameters, {flops.total:,} multiply-adds "
-          f"({flops.giga:.3f} G, convolutions and FC layers, as the papers count)")
+                       f"{args.model} on {shape} input"))
+    print(f"\ntotal: {count_params(model):,} parameters")
+    if idle:
+        print(f"  of which {sum(idle.values()):,} in {', '.join(idle)}, which run in training only "
+              f"(no multiply-adds at inference)")
+    if flops is not None:
+        print(f"multiply-adds: {flops.total:,} ({flops.giga:.3f} G, convolutions and FC layers, "
+              f"as the papers count)")
+    else:
+        print(f"multiply-adds: not counted at this input size: fvcore's trace runs real tensors and "
+              f"would hold {held / 2**30:,.0f} GiB of activations (the limit is "
+              f"{_TRACE_MEMORY_LIMIT / 2**30:.0f} GiB)")
     return 0
 
 
@@ -276,25 +315,39 @@ def _cmd_experiment(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     invoked = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     prog = "python -m cnncourse" if invoked in ("__main__.py", "-m", "") else "cnncourse"
     parser = argparse.ArgumentParser(prog=prog,
                                      description="The classic CNNs as their papers built them.")
     sub = parser.add_subparsers(dest="command", required=True)
+    from .analysis.paper_checks import TABLES
+    from .models import FAMILIES
+
     p = sub.add_parser("list", help="list the models")
-    p.add_argument("--family", help="only one family (lenet, alexnet, vgg, googlenet, resnet, resnet_cifar)")
+    p.add_argument("--family", choices=FAMILIES, help="only one family")
     p.set_defaults(func=_cmd_list)
     p = sub.add_parser("summary", help="output shape, parameters and multiply-adds per layer")
     p.add_argument("model")
-    p.add_argument("--input-size", type=int, nargs=3, metavar=("C", "H", "W"))
-    p.add_argument("--depth", type=int, default=1, help="how deep to list sub-modules (default 1)")
+    p.add_argument("--input-size", type=_positive_int, nargs=3, metavar=("C", "H", "W"))
+    p.add_argument("--depth", type=_positive_int, default=1,
+                   help="how deep to list sub-modules (default 1: the model's direct children)")
     p.add_argument("--option", "-o", action="append", metavar="KEY=VALUE",
-                   help="model option, e.g. -o variant=v1.5 -o batch_norm=true")
+                   help="model option as a Python value, e.g. -o variant=v1.5 -o batch_norm=True "
+                        "-o num_classes=100")
     p.set_defaults(func=_cmd_summary)
     p = sub.add_parser("flops", help="the papers' tables beside the measured FLOPs and parameters")
-    p.add_argument("--table", default="all",
-                   choices=["all", "lenet", "alexnet", "vgg", "googlenet", "resnet", "cifar", "gap"])
+    p.add_argument("--table", default="all", choices=["all", *TABLES])
     p.set_defaults(func=_cmd_flops)
     _add_train(sub)
     _add_experiment(sub)

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnncourse import count_params, get_model, trace_shapes
+from cnncourse import count_params, depth, get_model, on_meta, trace_shapes, weight_layers
 from cnncourse.models.lenet import C3_TABLE, rbf_codes
 from cnncourse.models.vgg import CONFIGS
 from cnncourse.papers import LENET5_PARAMS, VGG_TABLE2_PARAMS_M
@@ -127,18 +127,23 @@ def test_vgg_table2_parameters(config, name):
 
 
 def test_vgg_weight_layers_and_1x1():
-    depth = {c: sum(e.startswith("conv") for e in cfg) + 3 for c, cfg in CONFIGS.items()}
-    assert depth == {"A": 11, "A-LRN": 11, "B": 13, "C": 16, "D": 16, "E": 19}
-    model = get_model("vgg16_1x1")
+    # Table 1's heading "11 weight layers" … "19 weight layers": the conv entries and 3 FC layers,
+    # counted on the configuration and by the package on the model
+    layers = {c: sum(e.startswith("conv") for e in cfg) + 3 for c, cfg in CONFIGS.items()}
+    assert layers == {"A": 11, "A-LRN": 11, "B": 13, "C": 16, "D": 16, "E": 19}
+    for config, name in VGG_NAMES.items():
+        model = on_meta(name)
+        assert depth(model) == len(weight_layers(model)) == layers[config]
+    model = on_meta("vgg16_1x1")
     kernels = [m.kernel_size[0] for m in model.features if isinstance(m, nn.Conv2d)]
     assert kernels == [3] * 6 + [1] + [3, 3, 1] + [3, 3, 1]
-    assert any(isinstance(m, nn.LocalResponseNorm) for m in get_model("vgg11_lrn").features)
-    bn = get_model("vgg16", batch_norm=True)
+    assert any(isinstance(m, nn.LocalResponseNorm) for m in on_meta("vgg11_lrn").features)
+    bn = on_meta("vgg16", batch_norm=True)
     assert sum(isinstance(m, nn.BatchNorm2d) for m in bn.modules()) == 13
 
 
 def test_vgg_shapes_at_224():
-    rows = trace_shapes(get_model("vgg11"), depth=2)
+    rows = trace_shapes(on_meta("vgg11"), depth=2)
     pools = [r.output_shape for r in rows if r.kind == "MaxPool2d"]
     assert pools == [(64, 112, 112), (128, 56, 56), (256, 28, 28), (512, 14, 14), (512, 7, 7)]
 

@@ -12,16 +12,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from cnncourse import papers  # noqa: E402
-from cnncourse.analysis.paper_checks import googlenet_table1  # noqa: E402
+from cnncourse.analysis.paper_checks import googlenet_table1, googlenet_costs  # noqa: E402
 from cnncourse.analysis.shapes import trace_shapes  # noqa: E402
 from cnncourse.diagrams import figure_texts  # noqa: E402
 from cnncourse.diagrams import googlenet as diagrams  # noqa: E402
-from cnncourse.models.googlenet import GoogLeNet, table1_costs  # noqa: E402
+from cnncourse.models import on_meta  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def model():
-    return GoogLeNet(init_weights=False).eval()
+    return on_meta("googlenet")
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +65,7 @@ def test_inception_module_numbers_are_the_models(model):
     block = model.inception3b
     concat_b = [t for t in texts if t.startswith("filter concatenation")][1]
     assert concat_b.startswith(f"filter concatenation\n28×28×{block.out_channels} = ")
-    macs = table1_costs(model)["inception3b"][1]
+    macs = googlenet_costs(model)["inception3b"][1]
     assert f"{macs / 1e6:.0f} M multiply-adds" in texts[texts.index(
         "(b) with dimension reductions: 304 M multiply-adds")]
     # Another module, read from the same model: 4a on its 14×14×480 input (Table 1).
@@ -121,13 +121,13 @@ def test_pipeline_aux_heads_beside_4a_and_4d(model):
 
 
 def test_pipeline_changes_with_the_model():
-    small = GoogLeNet(num_classes=10, init_weights=False)
+    small = on_meta("googlenet", num_classes=10)
     texts = figure_texts(diagrams.pipeline(small))
     assert "linear\n10" in texts
     assert sum("linear → 10" in t for t in texts) == 2
-    no_aux = figure_texts(diagrams.pipeline(GoogLeNet(aux_logits=False, init_weights=False)))
+    no_aux = figure_texts(diagrams.pipeline(on_meta("googlenet", aux_logits=False)))
     assert not any(t.startswith("auxiliary") for t in no_aux)
-    bn = figure_texts(diagrams.pipeline(GoogLeNet(batch_norm=True, init_weights=False)))
+    bn = figure_texts(diagrams.pipeline(on_meta("googlenet", batch_norm=True)))
     assert not any(t.startswith("LRN") for t in bn)
 
 

@@ -6,7 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from cnncourse.models import get_model
+from cnncourse import count_flops
+from cnncourse.analysis.paper_checks import googlenet_costs
+from cnncourse.models import get_model, on_meta
 from cnncourse.models.googlenet import (
     TABLE1,
     AuxClassifier,
@@ -14,9 +16,7 @@ from cnncourse.models.googlenet import (
     GoogLeNetOutput,
     Inception,
     NaiveInception,
-    googlenet,
     googlenet_loss,
-    table1_costs,
 )
 
 
@@ -29,25 +29,13 @@ def model():
 
 
 @pytest.fixture(scope="module")
-def costs(model):
-    return table1_costs(model)
+def costs():
+    return googlenet_costs(on_meta("googlenet"))
 
 
 def count_macs(module, x):
-    """Multiply-adds of every conv/linear in ``module`` for input ``x``: weights × output H×W."""
-    total = 0
-
-    def hook(m, inputs, output):
-        nonlocal total
-        total += m.weight.numel() * (output[0, 0].numel() if output.dim() == 4 else 1)
-
-    hooks = [m.register_forward_hook(hook) for m in module.modules()
-             if isinstance(m, (nn.Conv2d, nn.Linear))]
-    with torch.no_grad():
-        module(x)
-    for h in hooks:
-        h.remove()
-    return total
+    """The package's counter (fvcore), compared below with the hand formulas."""
+    return count_flops(module, tuple(x.shape[1:])).total
 
 
 # ---------------------------------------------------------------- 1. Table 1's output sizes
@@ -382,7 +370,7 @@ def test_registry_and_options():
     assert isinstance(m, GoogLeNet)
     assert m.fc.out_features == 10 and m.aux1.fc2.out_features == 10 and m.aux2.fc2.out_features == 10
     assert get_model("GoogLeNet").fc.out_features == 1000  # the paper's default
-    m = googlenet(num_classes=10, aux_logits=False, dropout=0.2, batch_norm=True)
+    m = get_model("googlenet", num_classes=10, aux_logits=False, dropout=0.2, batch_norm=True)
     assert m.aux1 is None and m.dropout.p == 0.2
 
 

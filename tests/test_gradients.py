@@ -15,27 +15,38 @@ def _batch(n=4, seed=0):
 
 
 def test_norms_match_a_backward_pass_by_hand():
-    x, y = _batch()
-    torch.manual_seed(0)
-    model = get_model("resnet20")
-    layers = conv_gradients(model, x, y)
-    grads = [m.weight.grad.clone() for m in model.modules() if isinstance(m, nn.Conv2d)]
-    weights = [m.weight.detach().clone() for m in model.modules() if isinstance(m, nn.Conv2d)]
-    assert len(layers) == len(grads) == 19  # 6n + 1 convs for n = 3, option A has no projections
-    for layer, g, w in zip(layers, grads, weights):
-        assert layer.grad_norm == g.norm().item()
-        assert layer.weight_norm == w.norm().item()
-        assert math.isclose(layer.relative, g.norm().item() / w.norm().item())
-    assert layers[0].name == "conv1" and layers[-1].name == "layer3.2.conv2"
+    # A net small enough to differentiate on paper: a 1×1 conv with two filters w_k (no bias) on
+    # one channel, then global average pooling, gives the logits z_nk = w_k·m_n, m_n the mean of
+    # image n. Cross-entropy averaged over the batch has dL/dz_nk = (p_nk − [k = y_n]) / N, with
+    # p the softmax of z, so dL/dw_k = Σ_n (p_nk − [k = y_n])·m_n / N.
+    model = nn.Sequential(nn.Conv2d(1, 2, 1, bias=False), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    w = [0.5, -1.0]
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor(w).view(2, 1, 1, 1))
+    x = torch.tensor([[[[1.0, 2.0], [3.0, 6.0]]], [[[0.0, -2.0], [1.0, 1.0]]], [[[4.0, 0.0], [0.0, 0.0]]]])
+    y = [0, 1, 1]
+    means = [3.0, 0.0, 1.0]
+    grad = [0.0, 0.0]
+    for m, target in zip(means, y):
+        e = [math.exp(wk * m) for wk in w]
+        for k in range(2):
+            grad[k] += (e[k] / sum(e) - (k == target)) * m / len(y)
+    [layer] = conv_gradients(model, x, torch.tensor(y))
+    assert layer.name == "0"
+    assert layer.grad_norm == pytest.approx(math.hypot(*grad), rel=1e-6)
+    assert layer.weight_norm == pytest.approx(math.hypot(*w), rel=1e-6)
+    assert layer.relative == pytest.approx(math.hypot(*grad) / math.hypot(*w), rel=1e-6)
 
 
-def test_conv_grad_norms_is_the_grad_column():
+def test_conv_grad_norms_do_not_accumulate():
     x, y = _batch()
     torch.manual_seed(1)
     model = get_model("plain20")
-    norms = conv_grad_norms(model, x, y)
-    again = [layer.grad_norm for layer in conv_gradients(model, x, y)]
-    assert norms == again  # earlier gradients are discarded, not accumulated
+    first = conv_grad_norms(model, x, y)
+    layers = conv_gradients(model, x, y)   # a second backward pass on the same model
+    # earlier gradients are discarded: had they been added up, every norm would have doubled
+    assert [layer.grad_norm for layer in layers] == pytest.approx(first, rel=1e-5)
+    assert len(layers) == 19 and layers[0].name == "conv1" and layers[-1].name == "layer3.2.conv2"
 
 
 def test_projection_shortcuts_left_out_and_weights_untouched():

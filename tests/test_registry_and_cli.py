@@ -5,9 +5,9 @@ import sys
 import pytest
 import torch
 
-from cnncourse import get_model, list_models
+from cnncourse import get_model, list_models, on_meta
 from cnncourse.cli import main
-from cnncourse.models import model_info
+from cnncourse.models import FAMILIES, model_info
 
 EXPECTED = ["lenet5", "lenet5_modern", "alexnet", "vgg11", "vgg11_lrn", "vgg13", "vgg16_1x1", "vgg16",
             "vgg19", "googlenet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "plain18",
@@ -18,6 +18,19 @@ EXPECTED = ["lenet5", "lenet5_modern", "alexnet", "vgg11", "vgg11_lrn", "vgg13",
 def test_list_models():
     assert sorted(list_models()) == sorted(EXPECTED)
     assert list_models("vgg") == ["vgg11", "vgg11_lrn", "vgg13", "vgg16_1x1", "vgg16", "vgg19"]
+    assert sorted(n for f in FAMILIES for n in list_models(f)) == sorted(EXPECTED)  # "small" too
+    with pytest.raises(ValueError, match="unknown family 'junk'; the families are lenet, .*small"):
+        list_models("junk")
+
+
+def test_every_family_registers_the_same_way():
+    # one builder per name, its options read from its signature; what a name fixes is no option
+    assert model_info("plain18").options == ["in_channels"]
+    assert model_info("plain20").options == ["in_channels"]
+    assert model_info("lenet5_modern").options == ["in_channels"]
+    assert model_info("resnet50").options == ["shortcut", "variant", "in_channels", "zero_init_residual"]
+    assert model_info("vgg16").options == ["batch_norm", "dropout", "in_channels"]
+    assert model_info("resnet50").defaults["variant"] == "v1"
 
 
 @pytest.mark.parametrize("name", EXPECTED)
@@ -42,6 +55,43 @@ def test_bad_options_and_num_classes():
         get_model("vgg16", batchnorm=True)
     with pytest.raises(ValueError, match="positive integer"):
         get_model("resnet18", num_classes=0)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"batch_norm": "yes"}, "batch_norm takes True or False .*got 'yes'"),
+    ({"in_channels": "3"}, "in_channels takes an integer .*got '3'"),
+    ({"in_channels": 2.5}, "in_channels takes an integer .*got 2.5"),
+    ({"in_channels": True}, "in_channels takes an integer .*got True"),
+    ({"dropout": "0.5"}, "dropout takes a number"),
+])
+def test_option_values_are_checked_against_the_builder(options, message):
+    with pytest.raises(ValueError, match=message):
+        on_meta("vgg16", **options)
+
+
+@pytest.mark.parametrize("name", ["lenet5", "alexnet", "vgg11", "googlenet", "resnet18", "resnet20",
+                                  "plain18", "vgg_small"])
+@pytest.mark.parametrize("channels", [0, -1, "3", 2.5])
+def test_models_validate_in_channels(name, channels):
+    # the model itself, past get_model (which refuses '3' and 2.5 by the builder's signature)
+    info = model_info(name)
+    with pytest.raises(ValueError, match="in_channels must be a positive integer"), torch.device("meta"):
+        info.builder(num_classes=info.num_classes, in_channels=channels)
+
+
+def test_an_integer_batch_is_told_to_convert():
+    model = on_meta("resnet20")
+    with pytest.raises(ValueError, match=r"floating-point batch, got torch.uint8 \(convert with `.float\(\) / 255`\)"):
+        model(torch.zeros(2, 3, 32, 32, dtype=torch.uint8, device="meta"))
+    with pytest.raises(ValueError, match=r"got torch.int64 \(convert with `.float\(\)`\)"):
+        model(torch.zeros(2, 3, 32, 32, dtype=torch.long, device="meta"))
+
+
+def test_on_meta_allocates_nothing():
+    model = on_meta("vgg16")
+    assert all(p.is_meta for p in model.parameters())
+    with pytest.raises(ValueError, match="without weights"):
+        on_meta("resnet18", weights="DEFAULT")
 
 
 @pytest.mark.parametrize("name,shape,message", [
@@ -78,10 +128,55 @@ def test_cli_errors_are_messages(capsys):
     assert "alexnet expects 3×227×227 images, got 3×32×32" in capsys.readouterr().err
 
 
+def test_summary_options_are_python_values(capsys):
+    assert main(["summary", "resnet18", "-o", "num_classes=100", "-o", "in_channels=1"]) == 0
+    out = capsys.readouterr().out
+    assert "resnet18 on 1×224×224 input" in out and "51,300" in out  # fc: 512·100 + 100
+    assert main(["summary", "vgg11", "--depth", "2", "-o", "batch_norm=True"]) == 0
+    assert "132,868,840 parameters" in capsys.readouterr().out  # 132,863,336 + BN's γ, β: 2·2,752
+    for option, says in [("batch_norm=yes", "takes True or False"), ("in_channels='3'", "takes an integer"),
+                         ("in_channels=2.5", "takes an integer"), ("in_channels=0", "positive integer"),
+                         ("variant", "KEY=VALUE")]:
+        assert main(["summary", "vgg11", "-o", option]) == 2, option
+        assert says in capsys.readouterr().err, option
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["list", "--family", "junk"], "invalid choice: 'junk'"),
+    (["summary", "lenet5", "--depth", "0"], "--depth: expected a positive integer, got '0'"),
+    (["summary", "lenet5", "--input-size", "1", "32", "0"], "--input-size: expected a positive integer"),
+    (["flops", "--table", "junk"], "invalid choice: 'junk'"),
+])
+def test_cli_refuses_bad_arguments(argv, says, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2 and says in capsys.readouterr().err
+
+
+def test_summary_lists_the_aux_heads(capsys):
+    assert main(["summary", "googlenet"]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("conv", "maxpool", "lrn",
+                                                                          "inception", "avgpool",
+                                                                          "dropout", "fc", "aux"))]
+    assert sum(int(row[-2].replace(",", "")) for row in rows) == 13_378_280
+    assert [row[0] for row in rows if "(training" in row] == ["aux1", "aux2"]
+    assert "total: 13,378,280 parameters" in out and "6,379,728 in aux1, aux2" in out
+    assert main(["summary", "lenet5", "--depth", "2"]) == 0
+    assert "training only" not in capsys.readouterr().out
+
+
+def test_summary_traces_on_the_meta_device(capsys):
+    # 3×20000×20000: the shapes come from a meta trace; the count would need ~220 GB and is skipped
+    assert main(["summary", "resnet18", "--input-size", "3", "20000", "20000"]) == 0
+    out = capsys.readouterr().out
+    assert "512×625×625" in out and "11,689,512 parameters" in out and "not counted" in out
+
+
 def test_python_m_cnncourse_flops_prints_the_tables():
-    proc = subprocess.run([sys.executable, "-m", "cnncourse", "flops", "--table", "resnet"],
+    proc = subprocess.run([sys.executable, "-m", "cnncourse", "flops", "--table", "lenet"],
                           capture_output=True, text=True, check=True)
-    assert "He et al. 2015, Table 1" in proc.stdout and "11.3" in proc.stdout
+    assert "LeNet-5 trainable parameters" in proc.stdout and "60,000" in proc.stdout
     assert proc.stderr == ""
 
 

@@ -3,7 +3,8 @@ import pytest
 import torch
 import torchvision
 
-from cnncourse.models import get_model, list_models, model_info
+from cnncourse import trace_shapes
+from cnncourse.models import get_model, list_models, model_info, on_meta
 from cnncourse.models.resnet import TABLE1, BasicBlock, Bottleneck, ZeroPadShortcut
 from cnncourse.models.resnet_cifar import DEPTHS, CifarResNet
 
@@ -16,8 +17,9 @@ def n_params(model):
 
 @pytest.mark.parametrize("depth", list(TABLE1))
 def test_params_match_torchvision(depth):
-    ours = get_model(f"resnet{depth}", shortcut="B", variant="v1.5")
-    theirs = getattr(torchvision.models, f"resnet{depth}")()
+    ours = on_meta(f"resnet{depth}", shortcut="B", variant="v1.5")
+    with torch.device("meta"):
+        theirs = getattr(torchvision.models, f"resnet{depth}")()
     assert n_params(ours) == n_params(theirs)  # 18: 11,689,512 ... 152: 60,192,808
     # same names and shapes, so torchvision checkpoints load directly
     ours_sd, theirs_sd = ours.state_dict(), theirs.state_dict()
@@ -27,17 +29,17 @@ def test_params_match_torchvision(depth):
 
 def test_v1_has_the_same_params_as_v1_5():
     # the variant moves a stride, not a weight
-    assert n_params(get_model("resnet50", variant="v1")) == n_params(get_model("resnet50", variant="v1.5"))
+    assert n_params(on_meta("resnet50", variant="v1")) == n_params(on_meta("resnet50", variant="v1.5"))
 
 
 @pytest.mark.parametrize("depth", [18, 34])
 def test_plain_nets_have_exactly_option_a_params(depth):
     # "the ResNets have no extra parameter compared to their plain counterparts" (§4.1)
-    assert n_params(get_model(f"plain{depth}")) == n_params(get_model(f"resnet{depth}", shortcut="A"))
+    assert n_params(on_meta(f"plain{depth}")) == n_params(on_meta(f"resnet{depth}", shortcut="A"))
 
 
 def test_shortcut_options_order_params():
-    a, b, c = (n_params(get_model("resnet34", shortcut=s)) for s in "ABC")
+    a, b, c = (n_params(on_meta("resnet34", shortcut=s)) for s in "ABC")
     assert (a, b, c) == (21_623_848, 21_797_672, 22_716_840)
     assert a < b < c
 
@@ -47,13 +49,13 @@ TABLE6_PARAMS = {20: "0.27", 32: "0.46", 44: "0.66", 56: "0.85", 110: "1.7", 120
 
 @pytest.mark.parametrize("depth", list(DEPTHS))
 def test_cifar_params_match_table6(depth):
-    n = n_params(get_model(f"resnet{depth}"))
+    n = n_params(on_meta(f"resnet{depth}"))
     # exact: 269,722 / 464,154 / 658,586 / 853,018 / 1,727,962 / 19,421,274
     table = TABLE6_PARAMS[depth]
     digits = len(table.split(".")[1])
     assert f"{n / 1e6:.{digits}f}" == table
     if depth != 1202:  # the paper trains no plain-1202
-        assert n_params(get_model(f"plain{depth}")) == n
+        assert n_params(on_meta(f"plain{depth}")) == n
 
 
 # ----------------------------------------------------------------------------- torchvision equivalence
@@ -85,7 +87,8 @@ def test_outputs_match_torchvision(depth):
     torch.manual_seed(0)
     theirs = getattr(torchvision.models, f"resnet{depth}")().eval()
     _randomize_batchnorm(theirs)
-    ours = get_model(f"resnet{depth}", shortcut="B", variant="v1.5")
+    # built without initialising what the state dict overwrites
+    ours = on_meta(f"resnet{depth}", shortcut="B", variant="v1.5").to_empty(device="cpu")
     ours.load_state_dict(theirs.state_dict(), strict=True)
     ours.eval()
     x = torch.randn(2, 3, 224, 224)
@@ -95,7 +98,7 @@ def test_outputs_match_torchvision(depth):
 
 
 def test_v1_and_v1_5_put_the_stride_in_different_places():
-    v1, v15 = get_model("resnet50"), get_model("resnet50", variant="v1.5")  # default is v1
+    v1, v15 = on_meta("resnet50"), on_meta("resnet50", variant="v1.5")  # default is v1
     block_v1, block_v15 = v1.layer2[0], v15.layer2[0]
     assert block_v1.conv1.stride == (2, 2) and block_v1.conv2.stride == (1, 1)
     assert block_v15.conv1.stride == (1, 1) and block_v15.conv2.stride == (2, 2)
@@ -105,26 +108,18 @@ def test_v1_and_v1_5_put_the_stride_in_different_places():
 
 # ----------------------------------------------------------------------------- shapes
 
-def _stage_shapes(model, stages, x):
-    shapes = {}
-    hooks = [getattr(model, s).register_forward_hook(
-        lambda m, i, o, s=s: shapes.__setitem__(s, tuple(o.shape[1:]))) for s in stages]
-    with torch.no_grad():
-        model.eval()(x)
-    for h in hooks:
-        h.remove()
-    return shapes
+def _stage_shapes(name, stages):
+    return {r.name: r.output_shape for r in trace_shapes(on_meta(name)) if r.name in stages}
 
 
 def test_resnet50_stage_shapes():
-    shapes = _stage_shapes(get_model("resnet50"), ["layer1", "layer2", "layer3", "layer4"],
-                           torch.randn(1, 3, 224, 224))
+    shapes = _stage_shapes("resnet50", ["layer1", "layer2", "layer3", "layer4"])
     assert shapes == {"layer1": (256, 56, 56), "layer2": (512, 28, 28),
                       "layer3": (1024, 14, 14), "layer4": (2048, 7, 7)}
 
 
 def test_cifar_stage_shapes():
-    shapes = _stage_shapes(get_model("resnet20"), ["layer1", "layer2", "layer3"], torch.randn(1, 3, 32, 32))
+    shapes = _stage_shapes("resnet20", ["layer1", "layer2", "layer3"])
     assert shapes == {"layer1": (16, 32, 32), "layer2": (32, 16, 16), "layer3": (64, 8, 8)}
 
 

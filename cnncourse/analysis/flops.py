@@ -2,8 +2,10 @@
 
 The papers' "FLOPs" (ResNet Table 1), "ops" (GoogLeNet Table 1) and "multiply-adds"
 all mean one multiply-add = one operation. fvcore's ``FlopCountAnalysis`` uses the same
-convention, so its numbers can be set beside the tables directly. (``torch.utils.
-flop_counter`` counts a multiply and an add as two FLOPs; a test checks the factor.)
+convention, so its numbers can be set beside the tables directly. fvcore is the package's one
+multiply-add counter: the papers' tables (:mod:`.paper_checks`), the assignments' checkers and
+the figures all read :func:`count_flops`' totals and per-module counts. (The tests check it
+against ``torch.utils.flop_counter``, which counts a multiply and an add as two FLOPs.)
 
 By default only convolutions and fully connected layers are counted (``ops="paper"``):
 that is what the papers count. ``ops="fvcore"`` keeps fvcore's own defaults, which add
@@ -13,11 +15,14 @@ from __future__ import annotations
 
 import logging
 import warnings
+from copy import deepcopy
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
+from .probing import probe
+from .shapes import _shape_of
 
 
 def _paper_handles() -> dict:
@@ -43,46 +48,32 @@ def _fvcore():
     return fvnn
 
 
-def resolve_input_size(model: nn.Module, input_size=None) -> tuple[int, ...]:
-    """(N, C, H, W) from ``input_size`` given as (C, H, W), (N, C, H, W) or None (the model's native size)."""
-    if input_size is None:
-        spec = getattr(model, "input_spec", None)
-        if spec is None:
-            raise ValueError("input_size is needed for this model, as (C, H, W), e.g. (3, 224, 224)")
-        from ..models import model_info
-
-        try:
-            input_size = model_info(spec.name).input_size
-        except ValueError:
-            if spec.size is None:
-                raise ValueError(f"input_size is needed for {spec.name}, as (C, H, W)") from None
-            input_size = (spec.channels, *spec.size)
-        input_size = (spec.channels, *input_size[1:])
-    size = tuple(int(s) for s in input_size)
-    if len(size) == 3:
-        size = (1, *size)
-    if len(size) != 4 or min(size) < 1:
-        raise ValueError(f"input_size must be (C, H, W) or (N, C, H, W) of positive integers, "
-                         f"got {input_size!r}")
-    return size
-
-
-def _example_input(model: nn.Module, size) -> torch.Tensor:
-    param = next(model.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
-    dtype = param.dtype if param is not None else torch.float32
-    return torch.zeros(size, device=device, dtype=dtype)
+def _with_storage(model: nn.Module) -> nn.Module:
+    """``model`` itself, or for a model built on the ``meta`` device an uninitialised copy on the
+    CPU: fvcore's trace (``torch.jit``) runs real tensors. The copy is zero-filled because
+    uninitialised memory may hold anything, including out-of-range indices (LeNet-5's C3
+    gathers its input maps by index) and NaNs."""
+    tensors = list(model.parameters()) + list(model.buffers())
+    if not any(t.is_meta for t in tensors):
+        return model
+    copy = deepcopy(model).to_empty(device="cpu")
+    with torch.no_grad():
+        for t in list(copy.parameters()) + list(copy.buffers()):
+            t.zero_()
+    return copy
 
 
 @dataclass
 class FlopCount:
-    """Multiply-adds of one forward pass, in total and per module (fvcore's analysis kept)."""
+    """Multiply-adds of one forward pass, in total and per module (fvcore's analysis kept), and
+    the output shape of each of the model's direct children that ran in that pass."""
 
     total: int
     input_size: tuple[int, ...]
     by_module: dict[str, int] = field(repr=False)
     by_operator: dict[str, int] = field(repr=False)
     analysis: object = field(repr=False)
+    shapes: dict[str, tuple[int, ...]] = field(repr=False, default_factory=dict)
 
     def __int__(self):
         return self.total
@@ -106,20 +97,28 @@ def count_flops(model: nn.Module, input_size=None, *, ops: str = "paper") -> Flo
     the paper discards at inference, are not counted) and its mode is restored afterwards.
     fvcore's messages about operators it does not count (ReLU, max-pool, additions) are
     silenced: they are expected and the papers do not count them either.
+
+    A model built on the ``meta`` device (:func:`cnncourse.models.on_meta`) is counted on an
+    uninitialised copy with storage, because fvcore's trace runs real tensors: build on
+    ``meta`` to skip the weight initialisation, which costs more than the count. The shapes of
+    that pass come with the count (``shapes``), so a table of both needs one pass.
     """
     if ops not in ("paper", "fvcore"):
         raise ValueError(f"ops must be 'paper' (convolutions and FC layers) or 'fvcore', got {ops!r}")
-    size = resolve_input_size(model, input_size)
     fvnn = _fvcore()
-    was_training = model.training
-    model.eval()
+    runnable = _with_storage(model)
     logger = logging.getLogger("fvcore.nn.jit_analysis")
     old_level = logger.level
     try:
-        with warnings.catch_warnings(), torch.no_grad():
+        with probe(runnable, input_size) as p, warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # jit tracer warnings about Python control flow
             logger.setLevel(logging.ERROR)
-            analysis = fvnn.FlopCountAnalysis(model, _example_input(model, size))
+            param = next(runnable.parameters(), None)
+            x = p.zeros(device=param.device if param is not None else "cpu")
+            shapes: dict[str, tuple[int, ...]] = {}
+            for name, module in runnable.named_children():
+                p.after(module, lambda m, i, o, name=name: shapes.setdefault(name, _shape_of(o)))
+            analysis = fvnn.FlopCountAnalysis(runnable, x)
             analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
             analysis.tracer_warnings("none")
             if ops == "paper":
@@ -129,20 +128,4 @@ def count_flops(model: nn.Module, input_size=None, *, ops: str = "paper") -> Flo
             by_operator = {k: int(v) for k, v in analysis.by_operator().items()}
     finally:
         logger.setLevel(old_level)
-        model.train(was_training)
-    return FlopCount(total, size, by_module, by_operator, analysis)
-
-
-def count_flops_torch(model: nn.Module, input_size=None) -> int:
-    """FLOPs as ``torch.utils.flop_counter`` counts them (2 per multiply-add), for cross-checks."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    size = resolve_input_size(model, input_size)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            model(_example_input(model, size))
-    finally:
-        model.train(was_training)
-    return int(counter.get_total_flops())
+    return FlopCount(total, p.size, by_module, by_operator, analysis, shapes)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .flops import _example_input, resolve_input_size
 from .params import count_params
+from .probing import probe
 
 
 @dataclass
@@ -21,10 +21,11 @@ class LayerShape:
 
 
 def _shape_of(output) -> tuple[int, ...]:
-    if isinstance(output, torch.Tensor):
-        return tuple(output.shape[1:])
+    """(C, H, W) or (features,) of a module's output (ints, also inside fvcore's jit trace)."""
     if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
-        return tuple(output[0].shape[1:])  # e.g. GoogLeNet's (logits, aux1, aux2)
+        output = output[0]  # e.g. GoogLeNet's (logits, aux1, aux2)
+    if isinstance(output, torch.Tensor):
+        return tuple(int(s) for s in output.shape[1:])
     return ()
 
 
@@ -34,26 +35,61 @@ def trace_shapes(model: nn.Module, input_size=None, depth: int = 1) -> list[Laye
     ``depth=1`` lists the model's direct children (``conv1``, ``inception3a``, ``layer1``…),
     ``depth=2`` goes one level further in. Modules that run several times appear once
     per call, in call order; modules that do not run (GoogLeNet's auxiliary classifiers at
-    inference) do not appear.
+    inference) do not appear. The pass runs on the ``meta`` device (:func:`~cnncourse.analysis.probe`):
+    shapes without arithmetic, at any input size.
     """
-    size = resolve_input_size(model, input_size)
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth must be a positive integer (1: the model's direct children), "
+                         f"got {depth!r}")
     rows: list[LayerShape] = []
-    handles = []
-    for name, module in model.named_modules():
-        if name and name.count(".") == depth - 1:
-            def hook(mod, inputs, output, name=name):
-                rows.append(LayerShape(name, type(mod).__name__, _shape_of(output), count_params(mod)))
-            handles.append(module.register_forward_hook(hook))
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(_example_input(model, size))
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
+    with probe(model, input_size) as p:
+        for name, module in model.named_modules():
+            if name and name.count(".") == depth - 1:
+                params = count_params(module)
+                p.after(module, lambda mod, inputs, output, name=name, params=params: rows.append(
+                    LayerShape(name, type(mod).__name__, _shape_of(output), params)))
+        p.run()
     return rows
+
+
+def idle_modules(model: nn.Module, input_size=None) -> list[str]:
+    """The outermost modules with parameters that an evaluation-mode forward pass does not run,
+    neither they nor anything inside them: GoogLeNet's auxiliary classifiers. (LeNet-5's
+    ``C3.convs`` is not called as a whole, but its convolutions run: it is not idle.)"""
+    ran: set[str] = set()
+    with probe(model, input_size) as p:
+        for name, module in model.named_modules():
+            p.after(module, lambda m, i, o, name=name: ran.add(name))
+        p.run()
+    active = set()  # the modules that ran, and everything around them
+    for name in ran:
+        parts = name.split(".")
+        active.update(".".join(parts[:k]) for k in range(len(parts) + 1))
+    idle: list[str] = []
+    for name, module in model.named_modules():
+        inside_idle = any(name.startswith(n + ".") for n in idle)
+        if name not in active and not inside_idle and count_params(module):
+            idle.append(name)
+    return idle
+
+
+def activation_bytes(model: nn.Module, input_size=None) -> int:
+    """Bytes of every output that the leaf modules produce in one forward pass (traced on the
+    ``meta`` device): the memory a trace that keeps each intermediate tensor alive would need,
+    as :func:`~cnncourse.count_flops` (fvcore's ``torch.jit`` trace) does."""
+    total = 0
+
+    def add(module, inputs, output):
+        nonlocal total
+        if isinstance(output, torch.Tensor):
+            total += output.numel() * output.element_size()
+
+    with probe(model, input_size) as p:
+        for module in model.modules():
+            if not any(True for _ in module.children()):
+                p.after(module, add)
+        p.run()
+    return total
 
 
 def format_shape(shape: tuple[int, ...]) -> str:

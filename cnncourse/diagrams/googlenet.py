@@ -1,9 +1,10 @@
 """The GoogLeNet chapter's figures, drawn from the model (Szegedy et al. 2014).
 
 Every number on these figures (channels, kernel sizes, output sizes, multiply-adds, weights)
-is read from a :class:`~cnncourse.models.googlenet.GoogLeNet` or measured by running it, so a
-change to the model changes the figures. Sizes are written H×W×C, as in the paper's Table 1 and
-in the slides. ``tests/test_diagrams_googlenet.py`` compares the labels with the model.
+is read from a :class:`~cnncourse.models.googlenet.GoogLeNet`, traced with
+:func:`~cnncourse.analysis.probe` or counted with :func:`~cnncourse.count_flops`, so a change
+to the model changes the figures (built on the ``meta`` device when none is given). Sizes are
+written H×W×C, as in the paper's Table 1 and in the slides. ``tests/test_diagrams_googlenet.py`` compares the labels with the model.
 
 - :func:`inception_module`: Figure 2 of the paper, (a) naive and (b) with dimension reductions,
   with one module's widths (inception 3b by default, as on the slides).
@@ -21,8 +22,8 @@ import torch
 from matplotlib.patches import Patch, Rectangle
 from torch import nn
 
-from ..analysis.flops import count_flops
-from ..analysis.shapes import trace_shapes
+from ..analysis import count_flops, probe, trace_shapes
+from ..models import on_meta
 from ..models.googlenet import GoogLeNet, NaiveInception, googlenet_loss
 from ._draw import CARD, INK, MUTED, PALETTE, arrow, box, canvas, label, line
 
@@ -32,7 +33,7 @@ __all__ = ["inception_module", "pipeline", "gap_vs_fc", "table1_errata", "ilsvrc
 
 def _model(model: GoogLeNet | None) -> GoogLeNet:
     if model is None:
-        return GoogLeNet(init_weights=False).eval()
+        return on_meta("googlenet")  # the figures need the architecture, not weights
     if not isinstance(model, GoogLeNet):
         raise TypeError(f"expected a cnncourse GoogLeNet (get_model('googlenet')), "
                         f"got {type(model).__name__}")
@@ -94,6 +95,11 @@ def _kind(module: nn.Module) -> str:
 
 # ------------------------------------------------------------------ Figure 2: the module
 
+def _output_shape(module: nn.Module, input_size) -> tuple[int, ...]:
+    with probe(module, input_size) as p:
+        return tuple(p.run().shape[1:])
+
+
 def _input_shape(model: GoogLeNet, name: str) -> tuple[int, ...]:
     """The shape that reaches ``model.<name>``: the output of the layer traced before it."""
     rows = trace_shapes(model)
@@ -120,10 +126,9 @@ def inception_module(model: GoogLeNet | None = None, name: str = "inception3b"):
     conv1, red3, conv3 = block.branch1[0], block.branch2[0][0], block.branch2[1][0]
     red5, conv5 = block.branch3[0][0], block.branch3[1][0]
     pool, proj = block.branch4[0], block.branch4[1][0]
-    naive = NaiveInception(c_in, conv1.out_channels, conv3.out_channels, conv5.out_channels)
-    with torch.no_grad():
-        x = torch.zeros(1, c_in, h, w)
-        out_b, out_a = block(x).shape[1:], naive(x).shape[1:]
+    with torch.device("meta"):
+        naive = NaiveInception(c_in, conv1.out_channels, conv3.out_channels, conv5.out_channels)
+    out_a, out_b = (_output_shape(m, (c_in, h, w)) for m in (naive, block))
     macs_a = count_flops(naive, (c_in, h, w)).total
     macs_b = count_flops(block, (c_in, h, w)).total
 
@@ -187,18 +192,10 @@ def _aux_attachments(model: GoogLeNet) -> dict[str, str]:
     if not model.aux_logits:
         return {}
     order: list[str] = []
-    hooks = [m.register_forward_hook(lambda mod, i, o, n=n: order.append(n))
-             for n, m in model.named_children()]
-    was_training = model.training
-    try:
-        model.train()
-        p = next(model.parameters())
-        with torch.no_grad():
-            model(torch.zeros(1, model.input_spec.channels, 224, 224, dtype=p.dtype, device=p.device))
-    finally:
-        model.train(was_training)
-        for hk in hooks:
-            hk.remove()
+    with probe(model, training=True) as p:
+        for n, m in model.named_children():
+            p.after(m, lambda mod, i, o, n=n: order.append(n))
+        p.run()
     return {order[order.index(aux) - 1]: aux for aux in ("aux1", "aux2")}
 
 

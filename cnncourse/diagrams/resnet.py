@@ -6,20 +6,20 @@
   shortcuts where the shapes match and dashed projections where they grow;
 * :func:`basic_vs_bottleneck` — Figure 5: the basic block (64-d) beside the bottleneck (256-d).
 
-What a block computes, and in which order, is not typed in here: :func:`block_steps` runs the
-block once with hooks on its layers and reads the sequence of calls (a conv's kernel, width and
-stride from the module), and it finds the addition where it happens — where a layer's input is
-not the previous layer's output. So if a block moved its ReLU before the addition, the figure
+What a block computes, and in which order, is not typed in here: :func:`block_steps` probes the
+block once (:func:`cnncourse.analysis.probe`) and reads the sequence of calls (a conv's kernel,
+width and stride from the module), and it finds the addition where it happens — where a layer's
+input is not the previous layer's output. So if a block moved its ReLU before the addition, the figure
 would move it too.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 
-from ..analysis.shapes import trace_shapes
+from ..analysis import probe, trace_shapes
+from ..models import on_meta
 from ..models import resnet as rn
 from ._draw import INK, MUTED, arrow, box, canvas, circle, label, line
 
@@ -57,9 +57,11 @@ def shortcut_text(block: nn.Module) -> str:
 def block_steps(block: nn.Module, size: int = 8) -> list[Step]:
     """The calls on a block's main path, in order, with an "add" step where the shortcut joins.
 
-    The block runs once (evaluation mode, no gradients) on a ``size``×``size`` input with
-    ``block.conv1.in_channels`` channels. Layers inside ``downsample`` belong to the
-    shortcut and are left out.
+    The block is probed once (evaluation mode, on the ``meta`` device) with a ``size``×``size``
+    input of ``block.conv1.in_channels`` channels. A layer whose input is not the tensor the
+    previous layer returned reads something computed in between: the sum with the shortcut.
+    (An in-place ReLU returns its input tensor, so it does not look like a join.) Layers inside
+    ``downsample`` belong to the shortcut and are left out.
     """
     first = getattr(block, "conv1", None)
     if not isinstance(first, nn.Conv2d):
@@ -68,37 +70,17 @@ def block_steps(block: nn.Module, size: int = 8) -> list[Step]:
     shortcut_modules = set()
     if getattr(block, "downsample", None) is not None:
         shortcut_modules = set(block.downsample.modules())
-    calls = []  # (module, input copy, output copy)
-
-    def hook(module, inputs, output):
-        calls.append((module, hook.pending.pop(), output.detach().clone()))
-
-    def pre_hook(module, inputs):
-        # copied before the call: an in-place ReLU overwrites its input
-        hook.pending.append(inputs[0].detach().clone())
-
-    hook.pending = []
-    handles = []
-    for module in block.modules():
-        if module is block or module in shortcut_modules or list(module.children()):
-            continue
-        handles.append(module.register_forward_pre_hook(pre_hook))
-        handles.append(module.register_forward_hook(hook))
-    was_training = block.training
-    block.eval()
-    try:
-        with torch.no_grad():
-            # a seeded generator of its own: drawing a figure leaves the global RNG alone
-            gen = torch.Generator().manual_seed(0)
-            block(torch.randn(1, first.in_channels, size, size, generator=gen))
-    finally:
-        block.train(was_training)
-        for h in handles:
-            h.remove()
+    calls = []  # (module, its input, its output): the tensors themselves, to compare identities
+    with probe(block, (first.in_channels, size, size)) as p:
+        for module in block.modules():
+            if module is block or module in shortcut_modules or list(module.children()):
+                continue
+            p.after(module, lambda m, inputs, output: calls.append((m, inputs[0], output)))
+        p.run()
 
     steps = []
     for i, (module, inp, out) in enumerate(calls):
-        if i > 0 and not torch.equal(inp, calls[i - 1][2]):
+        if i > 0 and inp is not calls[i - 1][2]:
             steps.append(Step("add", "+"))  # the input is not the last output: something joined
         if isinstance(module, nn.Conv2d):
             steps.append(Step("conv", conv_text(module), module))
@@ -363,6 +345,4 @@ def _dashed_meaning(model: rn.ResNet) -> str:
 
 
 def _model(name: str):
-    from ..models import get_model
-
-    return get_model(name)
+    return on_meta(name)  # the figures need the architecture, not weights

@@ -15,8 +15,8 @@ import torch
 from matplotlib.patches import Rectangle
 from torch import nn
 
-from ..analysis import receptive_field, trace_shapes
-from ..models import get_model
+from ..analysis import depth, receptive_field, trace_shapes
+from ..models import on_meta
 from ..models import alexnet as alexnet_module
 from ..models import lenet as lenet_module
 from ..models import vgg as vgg_module
@@ -44,7 +44,7 @@ _LENET_OPS = {"C1": "conv 5×5", "S2": "subsample", "C3": "conv 5×5\n(Table I)"
 
 def lenet5_layers(model: nn.Module | None = None) -> list[tuple[str, tuple[int, ...]]]:
     """(layer name, output shape) of LeNet-5's named layers, traced from the model."""
-    model = model if model is not None else get_model("lenet5")
+    model = model if model is not None else on_meta("lenet5")
     return [(row.name, row.output_shape) for row in trace_shapes(model)
             if row.name in _LENET_OPS]
 
@@ -65,7 +65,7 @@ def lenet5_pipeline(model: nn.Module | None = None):
     behind it for the number of maps; the operation that produced a layer is written
     over the arrow that leads to it.
     """
-    model = model if model is not None else get_model("lenet5")
+    model = model if model is not None else on_meta("lenet5")
     height = model.input_spec.size[0]
     layers = [("input", (model.input_spec.channels, height, height))] + lenet5_layers(model)
     step, top, mid = 2.6, 4.4, 2.0
@@ -146,7 +146,7 @@ def alexnet_gpu_layers(model: nn.Module | None = None) -> list[dict]:
     ``in_channels // groups``); ``across`` (True when the layer reads the previous layer's
     maps on *both* GPUs, i.e. ``groups == 1``; always True for the fully connected layers).
     """
-    model = model if model is not None else get_model("alexnet")
+    model = model if model is not None else on_meta("alexnet")
     rows = []
     for name, m in model.features.named_children():
         if isinstance(m, nn.Conv2d):
@@ -169,7 +169,7 @@ def alexnet_two_gpus(model: nn.Module | None = None):
     on one GPU; a layer that sees both halves (conv3 and the fully connected layers) also
     gets the crossing arrows, in the accent colour, and "both GPUs" under its column.
     """
-    model = model if model is not None else get_model("alexnet")
+    model = model if model is not None else on_meta("alexnet")
     layers = alexnet_gpu_layers(model)
     step, w, h = 1.95, 1.45, 0.8
     width = 1.7 + step * len(layers) + 0.3
@@ -389,24 +389,20 @@ def receptive_field_stacks(depths=(2, 3), kernel: int = 3):
     return fig
 
 
+def _vgg(config: str) -> nn.Module:
+    with torch.device("meta"):  # the architecture, without weights
+        return vgg_module.VGG(config)
+
+
 def vgg_stage_sizes(config: str, size: int = 224) -> list[int]:
-    """The map side at the input of each stage, computed from the configuration's layers."""
-    sides, current = [size], size
-    for m in vgg_module.make_features(vgg_module.CONFIGS[config]):
-        if isinstance(m, nn.MaxPool2d):
-            current = (current - m.kernel_size) // m.stride + 1
-            sides.append(current)
-        elif isinstance(m, nn.Conv2d):
-            k, s, p = m.kernel_size[0], m.stride[0], m.padding[0]
-            current = (current + 2 * p - k) // s + 1
-    return sides[:-1]
+    """The map side at the input of each stage, traced through the configuration's layers."""
+    rows = trace_shapes(_vgg(config).features, (3, size, size))
+    return [size] + [row.output_shape[1] for row in rows if row.kind == "MaxPool2d"][:-1]
 
 
 def vgg_weight_layers(config: str) -> int:
-    """Convolutional plus fully connected layers of one Table 1 column (its "depth")."""
-    with torch.device("meta"):
-        model = vgg_module.VGG(config)
-    return sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in model.modules())
+    """Convolutional plus fully connected layers of one Table 1 column (its depth)."""
+    return depth(_vgg(config))
 
 
 def _stages(config):

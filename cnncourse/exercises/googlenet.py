@@ -24,10 +24,11 @@ layers receive and produce). ``480×28×28``, ``480x28x28`` and ``(480, 28, 28)`
 as C×H×W; ``28×28×480`` is accepted but flagged as the paper's H×W×C order. Whether a comment
 explains the line *well* is left to the reader of the answer key.
 
-No answer is stored here: shapes, widths and multiply-adds are read from the traced model and
-the letters of (d) from the model's behaviour in both modes (:func:`compute_facts`; cached in
-:mod:`._facts_cache`). :func:`solution` shows a part's worked solution, but only after the
-student has checked an attempt at it.
+No answer is stored here: shapes and widths are read from the model traced on the ``meta``
+device, multiply-adds from :func:`cnncourse.count_flops`, and the letters of (d) from the model's
+behaviour in both modes (:func:`compute_facts`, run when a check first needs it). Nothing is
+keyed on the model file's text, so editing its comments changes no answer. :func:`solution`
+shows a part's worked solution, but only after the student has checked an attempt at it.
 """
 from __future__ import annotations
 
@@ -45,10 +46,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..models import googlenet as _source
+from ..analysis import count_flops, probe
+from ..models import on_meta
 from ..models.googlenet import TABLE1, AuxClassifier, GoogLeNet, GoogLeNetOutput, Inception, NaiveInception
 from ..models.googlenet import googlenet_loss
-from . import _facts as _cache
 from ._report import (MAX_COMMENT_CHARS, NOT_ANSWERED, Choice, Comment, Count, IntTuple,
                       ItemResult, Question, Report, Shape, _Malformed, _safe_repr, content_words,
                       run_checks)
@@ -71,7 +72,7 @@ STEM = ("conv1", "maxpool1", "lrn1", "conv2", "conv3", "lrn2", "maxpool2")
 MIN_COMMENT_WORDS = 2
 
 # (d): three multiple-choice questions. Which letter is right is worked out from the model's
-# behaviour (see _aux_letters), not stored.
+# behaviour (see compute_facts), not stored.
 AUX_OPTIONS = {
     "training": {
         "A": "They do not run: only the main classifier produces logits.",
@@ -260,31 +261,10 @@ def _int(v: Any) -> int:
     return v if isinstance(v, int) else v[0]
 
 
-def compute_facts() -> dict:
-    """Trace GoogLeNet on the ``meta`` device (shapes without arithmetic) in training and in
-    evaluation mode, and read off everything the checker compares with.
-
-    Returns ``{"modules": {path: {"in", "out", "kernel", "stride", "weights",
-    "out_channels"}}, "order": [...], "aux": {question: letter}, "macs": (with, without)}``.
-    """
-    with torch.device("meta"):
-        model = GoogLeNet(init_weights=False)
+def _layout(model: nn.Module) -> dict[str, dict]:
+    """What each module is, read from the module: kernel and stride of convs and pools, the
+    weights of convs and linear layers, the output channels of an Inception module."""
     modules: dict[str, dict] = {}
-    order: list[str] = []
-    tensors: dict[str, Any] = {}
-    ran: dict[str, int] = {}
-
-    def hook(module, inputs, output, path):
-        ran[path] = ran.get(path, 0) + 1
-        entry = modules.setdefault(path, {})
-        entry.setdefault("in", _shape(inputs[0]) if inputs else ())
-        entry.setdefault("out", _shape(output))
-        if path and "." not in path and path not in order:
-            order.append(path)
-        tensors[path] = output if isinstance(output, torch.Tensor) else None
-
-    fed: dict[str, Any] = {}
-    handles = []
     for path, module in model.named_modules():
         entry = modules.setdefault(path, {})
         if isinstance(module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
@@ -292,31 +272,58 @@ def compute_facts() -> dict:
             entry["stride"] = _int(module.stride)
         if isinstance(module, (nn.Conv2d, nn.Linear)):
             entry["weights"] = module.weight.numel()
-        if isinstance(getattr(module, "out_channels", None), int) and isinstance(module, Inception):
+        if isinstance(module, Inception):
             entry["out_channels"] = module.out_channels
-        handles.append(module.register_forward_hook(lambda m, i, o, p=path: hook(m, i, o, p)))
-    for name in ("aux1", "aux2"):
-        handles.append(getattr(model, name).register_forward_pre_hook(
-            lambda m, i, n=name: fed.__setitem__(n, i[0])))
-    x = torch.zeros(1, 3, 224, 224, device="meta")
-    try:
-        with torch.no_grad():
-            model.train()
-            train_out = model(x)
-            train_fed = dict(fed)
-            attached = tuple(next((p for p, t in tensors.items() if t is v and p in INCEPTION_MODULES), "?")
-                             for v in train_fed.values())
-            fed.clear()
-            order.clear()
-            model.eval()
-            eval_out = model(x)
-            eval_fed = dict(fed)
-    finally:
-        for h in handles:
-            h.remove()
+    return modules
+
+
+def _run(model: nn.Module, modules: dict[str, dict], training: bool):
+    """One probe of ``model`` in one mode: fills in each module's input and output shape (the
+    first call's), and returns (output, top-level modules in call order, {aux head: the
+    Inception module whose output it read})."""
+    order: list[str] = []
+    made_by: dict[int, str] = {}   # id of an output tensor -> the module that produced it
+    fed: dict[str, str] = {}
+
+    def after(module, inputs, output, path):
+        entry = modules[path]
+        entry.setdefault("in", _shape(inputs[0]) if inputs else ())
+        entry.setdefault("out", _shape(output))
+        if path and "." not in path and path not in order:
+            order.append(path)
+        made_by[id(output)] = path
+
+    with probe(model, training=training) as p:
+        for path, module in model.named_modules():
+            p.after(module, lambda m, i, o, path=path: after(m, i, o, path))
+        for name in ("aux1", "aux2"):
+            p.before(getattr(model, name), lambda m, i, name=name: fed.__setitem__(
+                name, made_by.get(id(i[0]), "?")))
+        output = p.run()
+    return output, order, fed
+
+
+def compute_facts() -> dict:
+    """Trace GoogLeNet on the ``meta`` device (shapes without arithmetic) in training and in
+    evaluation mode, count its multiply-adds, and read off everything the checker compares with.
+
+    Returns ``{"modules": {path: {"in", "out", "kernel", "stride", "weights", "macs",
+    "out_channels"}}, "order": [...], "aux": {question: letter}, "macs": (with, without)}``.
+    Computed when a checker first needs them (under a second), from the model, so they follow
+    the model's code and nothing else: not its comments, not a stored copy.
+    """
+    model = on_meta("googlenet")
+    modules = _layout(model)
+    train_out, _, train_fed = _run(model, modules, training=True)
+    eval_out, order, eval_fed = _run(model, modules, training=False)
+    flops = count_flops(model)  # the package's counter, in evaluation mode
+    for path, entry in modules.items():
+        if "weights" in entry and path in flops.by_module:
+            entry["macs"] = flops.by_module[path]
     modules = {p: e for p, e in modules.items() if e}
 
     # (d) from the behaviour: which modules feed the heads, what forward returns in each mode
+    attached = tuple(train_fed.values())
     if not train_fed:
         training = "A"
     elif isinstance(train_out, GoogLeNetOutput):
@@ -336,32 +343,18 @@ def compute_facts() -> dict:
     in_loss = bool(torch.allclose(googlenet_loss(out, target), by_hand)) and model.aux1.dropout.p != weight
     aux = {"training": training, "evaluation": evaluation, "loss_weight": "B" if in_loss else "C"}
 
-    # (c) multiply-adds of inception 3a: each conv's weights × its output positions (H·W)
-    def conv_macs(prefix, table):
-        return sum(e["weights"] * e["out"][1] * e["out"][2] for p, e in table.items()
-                   if p.startswith(prefix) and "kernel" in e and "weights" in e)
-
-    with_reduction = conv_macs("inception3a.", modules)
+    # (c) multiply-adds of inception 3a, and of the naive module (Figure 2a) with its filters
     in_shape = modules["inception3a"]["in"]
     _, ch1x1, _, ch3x3, _, ch5x5, _ = next(row for row in TABLE1 if row[0] == "inception3a")
     with torch.device("meta"):
         naive = NaiveInception(in_shape[0], ch1x1, ch3x3, ch5x5)
-    naive_table: dict[str, dict] = {}
-    naive_handles = [m.register_forward_hook(
-        lambda m, i, o, p=p: naive_table.__setitem__(p, {"out": _shape(o), "weights": m.weight.numel(),
-                                                         "kernel": m.kernel_size[0]}))
-        for p, m in naive.named_modules() if isinstance(m, nn.Conv2d)]
-    with torch.no_grad():
-        naive(torch.zeros(1, *in_shape, device="meta"))
-    for h in naive_handles:
-        h.remove()
-    without_reduction = conv_macs("", naive_table)
-    return {"modules": modules, "order": tuple(order), "aux": aux,
-            "macs": (with_reduction, without_reduction)}
+    macs = (flops.by_module["inception3a"], count_flops(naive, in_shape).total)
+    return {"modules": modules, "order": tuple(order), "aux": aux, "macs": macs}
 
 
+@functools.cache
 def _facts() -> dict:
-    return _cache.facts("googlenet", [_source], compute_facts)
+    return compute_facts()
 
 
 def _shapes() -> dict[str, tuple]:
@@ -732,7 +725,7 @@ def solution(part: str) -> Text:
         convs = [(p, e) for p, e in modules.items() if p.startswith("inception3a.") and "kernel" in e
                  and "weights" in e]
         lines = [f"  {p:<28} {e['weights']:>7,} weights × {e['out'][1]}·{e['out'][2]} = "
-                 f"{e['weights'] * e['out'][1] * e['out'][2]:,}" for p, e in convs]
+                 f"{e['macs']:,}" for p, e in convs]
         return Text(f"Inception 3a sees {c}×{h}×{w}. With the 1×1 reductions:\n" + "\n".join(lines)
                     + f"\n  total {with_r:,} multiply-adds\nNaive module (Figure 2a): {without_r:,}; "
                     f"the reductions make it {without_r / with_r:.2f}× cheaper.")

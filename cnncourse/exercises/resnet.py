@@ -13,25 +13,22 @@ autograd differentiate). The answers go into one flat dict (``template()`` gives
 and ``check(answers)`` returns a :class:`~cnncourse.exercises._report.Report`.
 :data:`QUESTIONS` holds the texts, :data:`OPTIONS` the choices.
 
-Where the answers come from: the numeric answers are computed (parameter counts and
-multiply-adds from the models built on the ``meta`` device, cached like assignment 1's; the
+Where the answers come from: the numeric answers are computed (parameter counts from the
+models built on the ``meta`` device, multiply-adds with :func:`cnncourse.count_flops`; the
 table difference from :mod:`cnncourse.papers`; the derivative with autograd). The letters of
 the reading questions are what the paper says, so they are stored, with the passage that
 settles each, in :data:`_KEY` — read them in :func:`solution` after an attempt.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional
 
 import torch
-from torch import nn
 
 from .. import papers
-from ..analysis import count_params
-from ..models import get_model
-from ..models import resnet as _resnet_source
-from ..models import resnet_cifar as _cifar_source
-from . import _facts as _cache
+from ..analysis import count_flops, count_params
+from ..models import on_meta
 from ._report import NOT_ANSWERED, Choice, Count, Decimal, Question, Report, run_checks
 from ._submission import save as _save
 
@@ -41,7 +38,6 @@ __all__ = ["check", "template", "solution", "save", "review_template", "rubric",
 CHECKER_VERSION = "resnet-2"
 ASSIGNMENT = "resnet"
 TITLE = "ResNet paper questions (assignment 2)"
-SOURCES = [_resnet_source, _cifar_source]
 
 # key: (question, hint). The hints point to where the paper answers, never to the answer.
 QUESTIONS: dict[str, tuple[str, str]] = {
@@ -191,44 +187,20 @@ _EXAMPLE = "{'degradation': 'A'}"
 
 # ------------------------------------------------------------------------------ computed answers
 
-def _meta(name: str, **options) -> nn.Module:
-    with torch.device("meta"):
-        return get_model(name, **options)
-
-
-def _macs(model: nn.Module, size=(3, 224, 224)) -> int:
-    """Multiply-adds of every conv (weights × output H·W) and linear layer (weights), traced on meta."""
-    total = 0
-
-    def hook(module, inputs, output):
-        nonlocal total
-        positions = output.shape[2] * output.shape[3] if output.dim() == 4 else 1
-        total += module.weight.numel() * positions
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, *size, device="meta"))
-    finally:
-        for h in handles:
-            h.remove()
-    return total
-
-
 def compute_facts() -> dict:
-    """The numbers the code questions are checked against, from the models built on ``meta``."""
+    """The numbers the code questions are checked against, from the models built on ``meta``
+    and :func:`cnncourse.count_flops` (computed when a check first needs them)."""
     return {
-        "resnet34_A_params": count_params(_meta("resnet34", shortcut="A")),
-        "resnet34_B_params": count_params(_meta("resnet34", shortcut="B")),
-        "resnet50_v1_macs": _macs(_meta("resnet50", variant="v1")),
-        "cifar_resnet110_n": len(_meta("resnet110").layer1),
+        "resnet34_A_params": count_params(on_meta("resnet34", shortcut="A")),
+        "resnet34_B_params": count_params(on_meta("resnet34", shortcut="B")),
+        "resnet50_v1_macs": count_flops(on_meta("resnet50", variant="v1")).total,
+        "cifar_resnet110_n": len(on_meta("resnet110").layer1),
     }
 
 
+@functools.cache
 def _facts() -> dict:
-    return _cache.facts("resnet", SOURCES, compute_facts)
-
+    return compute_facts()
 
 
 def _dHdx_at_2() -> float:

@@ -1,5 +1,7 @@
-"""The model zoo. Importing a module registers its builders with :func:`get_model`."""
-from ._registry import ModelInfo, get_model, list_models, model_info, register_model
+"""The model zoo. Importing a module registers its networks with :func:`get_model`."""
+from ._registry import (FAMILIES, ModelInfo, get_model, list_models, model_info, on_meta,
+                        register_model)
 from . import lenet, alexnet, vgg, googlenet, resnet, resnet_cifar, small  # noqa: F401  (registration)
 
-__all__ = ["ModelInfo", "get_model", "list_models", "model_info", "register_model"]
+__all__ = ["FAMILIES", "ModelInfo", "get_model", "list_models", "model_info", "on_meta",
+           "register_model"]

@@ -79,10 +79,5 @@ class AlexNet(nn.Module):
         return self.classifier(self.flatten(self.features(x)))
 
 
-@register_model("alexnet", family="alexnet", paper="Krizhevsky et al. 2012, §3 and Figure 2",
-                input_size=(3, 227, 227))
-def alexnet(*, num_classes: int = 1000, two_gpu_split: bool = True, dropout: float = 0.5,
-            in_channels: int = 3) -> AlexNet:
-    """AlexNet with the paper's two-GPU connectivity (``two_gpu_split=False`` for one GPU)."""
-    return AlexNet(num_classes, two_gpu_split=two_gpu_split, dropout=dropout,
-                   in_channels=in_channels)
+register_model("alexnet", AlexNet, family="alexnet",
+               paper="Krizhevsky et al. 2012, §3 and Figure 2", input_size=(3, 227, 227))

@@ -274,57 +274,5 @@ def googlenet_loss(output, target, aux_weight=0.3, criterion=None):
     return criterion(output, target)
 
 
-# Table 1's rows that have parameters, as (row name, the model's attributes that make it up).
-# The paper's second conv row ("convolution 3×3/1", "#3×3 reduce 64") counts the 1×1 conv2
-# as its reduce, just as an Inception row counts its reduces.
-TABLE1_COST_ROWS = (
-    [("conv1", ("conv1",)), ("conv3", ("conv2", "conv3"))]
-    + [(name, (name,)) for name, *_ in TABLE1]
-    + [("fc", ("fc",))]
-)
-
-
-@torch.no_grad()
-def table1_costs(model: GoogLeNet) -> dict[str, tuple[int, int]]:
-    """Each of Table 1's rows as ``{row: (weights, multiply_adds)}``, measured on ``model``.
-
-    Weights count conv and linear weights only (no biases, no BatchNorm), as the paper's
-    "params" column appears to. Multiply-adds of a layer are its weights times the number
-    of output positions (H×W), found by running one 224×224 image through the model in
-    eval mode (so the auxiliary heads, which are not in Table 1, do not run).
-    """
-    sizes: dict[nn.Module, int] = {}
-
-    def record(module, inputs, output):
-        sizes[module] = output[0, 0].numel() if output.dim() == 4 else 1
-
-    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    hooks = [m.register_forward_hook(record) for m in layers]
-    was_training = model.training
-    try:
-        model.eval()
-        p = next(model.parameters())
-        model(torch.zeros(1, model.input_spec.channels, 224, 224, device=p.device, dtype=p.dtype))
-    finally:
-        model.train(was_training)
-        for h in hooks:
-            h.remove()
-
-    costs = {}
-    for row, attributes in TABLE1_COST_ROWS:
-        weights = macs = 0
-        for attribute in attributes:
-            for m in getattr(model, attribute).modules():
-                if isinstance(m, (nn.Conv2d, nn.Linear)):
-                    weights += m.weight.numel()
-                    macs += m.weight.numel() * sizes[m]
-        costs[row] = (weights, macs)
-    return costs
-
-
-@register_model("googlenet", family="googlenet", paper="Szegedy et al. 2014, Table 1",
-                input_size=(3, 224, 224), num_classes=1000)
-def googlenet(*, num_classes=1000, batch_norm=False, aux_logits=True, dropout=0.4, in_channels=3):
-    """GoogLeNet as in the paper (LRN, true 5×5 branches, auxiliary classifiers, dropout 0.4)."""
-    return GoogLeNet(num_classes=num_classes, batch_norm=batch_norm, aux_logits=aux_logits,
-                     dropout=dropout, in_channels=in_channels)
+register_model("googlenet", GoogLeNet, family="googlenet", paper="Szegedy et al. 2014, Table 1",
+               input_size=(3, 224, 224), num_classes=1000)

@@ -22,6 +22,8 @@ connected C3 and a linear classifier.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 from torch import nn
 
@@ -193,15 +195,9 @@ class LeNet5(nn.Module):
         return self.output(self.act6(self.F6(x)))
 
 
-@register_model("lenet5", family="lenet", paper="LeCun et al. 1998, §II.B and Table I",
-                input_size=(1, 32, 32), num_classes=10)
-def lenet5(*, num_classes: int = 10, head: str = "rbf", in_channels: int = 1) -> LeNet5:
-    """LeNet-5 as published (scaled tanh, trainable subsampling, partial C3, RBF output)."""
-    return LeNet5(num_classes, faithful=True, head=head, in_channels=in_channels)
-
-
-@register_model("lenet5_modern", family="lenet", paper="LeCun et al. 1998 (modernised)",
-                input_size=(1, 32, 32), num_classes=10)
-def lenet5_modern(*, num_classes: int = 10, in_channels: int = 1) -> LeNet5:
-    """The usual modern reading of LeNet-5: ReLU, max-pool, full C3, linear classifier."""
-    return LeNet5(num_classes, faithful=False, head="linear", in_channels=in_channels)
+# lenet5: as published (scaled tanh, trainable subsampling, partial C3, RBF output);
+# lenet5_modern: the usual modern reading (ReLU, max-pool, full C3, linear classifier).
+register_model("lenet5", partial(LeNet5, faithful=True), family="lenet",
+               paper="LeCun et al. 1998, §II.B and Table I", input_size=(1, 32, 32), num_classes=10)
+register_model("lenet5_modern", partial(LeNet5, faithful=False, head="linear"), family="lenet",
+               paper="LeCun et al. 1998 (modernised)", input_size=(1, 32, 32), num_classes=10)

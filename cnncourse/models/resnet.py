@@ -13,6 +13,8 @@ into these models with strict=True.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -215,6 +217,25 @@ def init_weights(model: nn.Module, zero_init_residual: bool = False) -> None:
                 nn.init.zeros_(m.bn2.weight)
 
 
+def make_stages(block, in_ch: int, widths, blocks_per_stage, **options) -> list[nn.Sequential]:
+    """The stages of a ResNet or plain net, one ``nn.Sequential`` of blocks per width.
+
+    The first stage keeps the map size; every later one halves it in its first block (stride
+    2, where the shortcut has to change the shape as well) while the width grows. ``options``
+    (``shortcut``, ``variant``) go to the blocks that take them (see ``Block.options``): plain
+    blocks have no shortcut and basic blocks no 1×1 to put a stride on. The ImageNet nets
+    (Table 1) and the CIFAR nets (§4.2) differ only in the widths and the number of blocks.
+    """
+    options = {k: v for k, v in options.items() if k in block.options}
+    stages = []
+    for i, (width, n_blocks) in enumerate(zip(widths, blocks_per_stage)):
+        blocks = [block(in_ch, width, 1 if i == 0 else 2, **options)]
+        in_ch = width * block.expansion
+        blocks += [block(in_ch, width, 1, **options) for _ in range(n_blocks - 1)]
+        stages.append(nn.Sequential(*blocks))
+    return stages
+
+
 # -----------------------------------------------------------------------------
 
 class ResNet(nn.Module):
@@ -238,8 +259,6 @@ class ResNet(nn.Module):
         self.name = f"{'plain' if block is PlainBasicBlock else 'resnet'}{depth}"
         self.input_spec = InputSpec(self.name, in_channels, min_size=32)  # 32 -> 1×1 after conv5_x
         self.shortcut, self.variant = shortcut, variant
-        block_kwargs = {k: v for k, v in {"shortcut": shortcut, "variant": variant}.items()
-                        if k in block.options}
 
         # stem (conv1 in Table 1): a large 7×7/2 conv then a 3×3/2 max pool take 224 -> 56
         # cheaply, before the expensive stages start
@@ -249,22 +268,14 @@ class ResNet(nn.Module):
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
 
         # conv2_x .. conv5_x. The first stage keeps the resolution (the max pool already
-        # halved it); each later one halves it in its first block and doubles the width,
-        # so every stage costs about the same FLOPs per block.
-        in_ch = 64
-        stages = []
-        for i, (width, n_blocks) in enumerate(zip(STAGE_WIDTHS, layers)):
-            stride = 1 if i == 0 else 2
-            blocks = []
-            for j in range(n_blocks):
-                blocks.append(block(in_ch, width, stride if j == 0 else 1, **block_kwargs))
-                in_ch = width * block.expansion
-            stages.append(nn.Sequential(*blocks))
-        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        # halved it); each later one halves it and doubles the width, so every stage costs
+        # about the same FLOPs per block.
+        self.layer1, self.layer2, self.layer3, self.layer4 = make_stages(
+            block, 64, STAGE_WIDTHS, layers, shortcut=shortcut, variant=variant)
 
         # head: global average pooling instead of VGG's big fc layers (no 7×7×512×4096 matrix)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(in_ch, num_classes)
+        self.fc = nn.Linear(STAGE_WIDTHS[-1] * block.expansion, num_classes)
 
         init_weights(self, zero_init_residual)
 
@@ -279,70 +290,21 @@ class ResNet(nn.Module):
         return self.fc(x)
 
 
-def _resnet(depth, **kwargs) -> ResNet:
-    kind, layers = TABLE1[depth]
-    block = BasicBlock if kind == "basic" else Bottleneck
-    return ResNet(block, layers, **kwargs)
-
-
-def _plain(depth, **kwargs) -> ResNet:
-    kind, layers = TABLE1[depth]
-    assert kind == "basic", "the paper's plain nets are the 18- and 34-layer ones"
-    return ResNet(PlainBasicBlock, layers, **kwargs)
-
-
 # -----------------------------------------------------------------------------
-# Builders. shortcut="B" is the paper's ImageNet default for the deep nets (§3.4, Table 3);
-# variant="v1" follows the paper's released models; pass variant="v1.5" for torchvision's
-# layout (needed to load torchvision weights). For 18 and 34, variant is accepted so every
-# ResNet takes the same options, but it has no effect: basic blocks have no 1×1 conv.
+# Registered names: one per column of Table 1, and the plain nets of Table 2. shortcut="B" is
+# the paper's ImageNet default for the deep nets (§3.4, Table 3); variant="v1" follows the
+# paper's released models; pass variant="v1.5" for torchvision's layout (needed to load
+# torchvision weights). For 18 and 34, variant is accepted so every ResNet takes the same
+# options, but it has no effect: basic blocks have no 1×1 conv. A plain net has no shortcut,
+# so its builder fixes the shortcut options (and they are not offered).
 
 _IMAGENET = dict(family="resnet", paper="He et al. 2015, Table 1", input_size=(3, 224, 224),
                  num_classes=1000)
+BLOCKS = {"basic": BasicBlock, "bottleneck": Bottleneck}
 
-
-@register_model("resnet18", **_IMAGENET)
-def resnet18(*, num_classes=1000, shortcut="B", variant="v1", in_channels=3, zero_init_residual=False):
-    """ResNet-18: basic blocks (2, 2, 2, 2), 1.8 GFLOPs. ``variant`` has no effect (no bottleneck)."""
-    return _resnet(18, num_classes=num_classes, shortcut=shortcut, variant=variant,
-                   in_channels=in_channels, zero_init_residual=zero_init_residual)
-
-
-@register_model("resnet34", **_IMAGENET)
-def resnet34(*, num_classes=1000, shortcut="B", variant="v1", in_channels=3, zero_init_residual=False):
-    """ResNet-34: basic blocks (3, 4, 6, 3), 3.6 GFLOPs. ``variant`` has no effect (no bottleneck)."""
-    return _resnet(34, num_classes=num_classes, shortcut=shortcut, variant=variant,
-                   in_channels=in_channels, zero_init_residual=zero_init_residual)
-
-
-@register_model("resnet50", **_IMAGENET)
-def resnet50(*, num_classes=1000, shortcut="B", variant="v1", in_channels=3, zero_init_residual=False):
-    """ResNet-50: bottleneck blocks (3, 4, 6, 3), 3.8 GFLOPs (v1)."""
-    return _resnet(50, num_classes=num_classes, shortcut=shortcut, variant=variant,
-                   in_channels=in_channels, zero_init_residual=zero_init_residual)
-
-
-@register_model("resnet101", **_IMAGENET)
-def resnet101(*, num_classes=1000, shortcut="B", variant="v1", in_channels=3, zero_init_residual=False):
-    """ResNet-101: bottleneck blocks (3, 4, 23, 3), 7.6 GFLOPs (v1)."""
-    return _resnet(101, num_classes=num_classes, shortcut=shortcut, variant=variant,
-                   in_channels=in_channels, zero_init_residual=zero_init_residual)
-
-
-@register_model("resnet152", **_IMAGENET)
-def resnet152(*, num_classes=1000, shortcut="B", variant="v1", in_channels=3, zero_init_residual=False):
-    """ResNet-152: bottleneck blocks (3, 8, 36, 3), 11.3 GFLOPs (v1)."""
-    return _resnet(152, num_classes=num_classes, shortcut=shortcut, variant=variant,
-                   in_channels=in_channels, zero_init_residual=zero_init_residual)
-
-
-@register_model("plain18", **_IMAGENET)
-def plain18(*, num_classes=1000, in_channels=3):
-    """Plain-18: ResNet-18 without shortcuts (Table 2's baseline); same parameters as option A."""
-    return _plain(18, num_classes=num_classes, in_channels=in_channels)
-
-
-@register_model("plain34", **_IMAGENET)
-def plain34(*, num_classes=1000, in_channels=3):
-    """Plain-34: ResNet-34 without shortcuts; deeper than plain-18 yet worse (the degradation problem)."""
-    return _plain(34, num_classes=num_classes, in_channels=in_channels)
+for _depth, (_kind, _layers) in TABLE1.items():
+    register_model(f"resnet{_depth}", partial(ResNet, BLOCKS[_kind], _layers), **_IMAGENET)
+for _depth in (18, 34):
+    register_model(f"plain{_depth}", partial(ResNet, PlainBasicBlock, TABLE1[_depth][1],
+                                             shortcut="B", variant="v1", zero_init_residual=False),
+                   **_IMAGENET)

@@ -14,13 +14,15 @@ parameters of its plain twin and the comparison in Figure 6 is only about the "+
 """
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 from torch import nn
 
 from ._common import InputSpec
 from ._registry import register_model
 # option A's zero-padding shortcut (resnet.ZeroPadShortcut) comes with BasicBlock(shortcut="A")
-from .resnet import BasicBlock, PlainBasicBlock, _check_shortcut, conv3x3, init_weights
+from .resnet import BasicBlock, PlainBasicBlock, _check_shortcut, conv3x3, init_weights, make_stages
 
 # Table 6, depth -> n (blocks per stage), with the paper's parameter counts and CIFAR-10 test error:
 #   ResNet-20    n=3    0.27M   8.75%
@@ -50,27 +52,18 @@ class CifarResNet(nn.Module):
         self.depth = depth
         self.name = f"{'plain' if plain else 'resnet'}{depth}"
         self.input_spec = InputSpec(self.name, in_channels, min_size=8)  # 8 -> 2×2 in the last stage
-        # the paper uses option A for every CIFAR net; B and C are here for experiments
-        block_kwargs = {} if plain else {"shortcut": shortcut}
         block = PlainBasicBlock if plain else BasicBlock
 
         self.conv1 = conv3x3(in_channels, STAGE_WIDTHS[0])
         self.bn1 = nn.BatchNorm2d(STAGE_WIDTHS[0])
         self.relu = nn.ReLU(inplace=True)
-
-        in_ch = STAGE_WIDTHS[0]
-        stages = []
-        for i, width in enumerate(STAGE_WIDTHS):
-            stride = 1 if i == 0 else 2  # maps 32 -> 16 -> 8 at the first block of stages 2 and 3
-            blocks = []
-            for j in range(n):
-                blocks.append(block(in_ch, width, stride if j == 0 else 1, **block_kwargs))
-                in_ch = width
-            stages.append(nn.Sequential(*blocks))
-        self.layer1, self.layer2, self.layer3 = stages
+        # maps 32 -> 16 -> 8 at the first block of stages 2 and 3; the paper uses option A for
+        # every CIFAR net (B and C are here for experiments)
+        self.layer1, self.layer2, self.layer3 = make_stages(
+            block, STAGE_WIDTHS[0], STAGE_WIDTHS, [n] * len(STAGE_WIDTHS), shortcut=shortcut)
 
         self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(in_ch, num_classes)
+        self.fc = nn.Linear(STAGE_WIDTHS[-1], num_classes)
 
         init_weights(self)  # "the weight initialization in [13]", BN γ=1, β=0
 
@@ -85,34 +78,14 @@ class CifarResNet(nn.Module):
 
 
 # -----------------------------------------------------------------------------
-# Builders: one registered name per row of Table 6 (plain nets up to 110, as in Figure 6).
+# Registered names: one per row of Table 6, and the plain nets up to 110 (Figure 6). A plain net
+# has no shortcut, so its builder fixes the shortcut option (and it is not offered).
 
 _CIFAR = dict(family="resnet_cifar", paper="He et al. 2015, §4.2 and Table 6", input_size=(3, 32, 32),
               num_classes=10)
 
-
-def _register(depth: int, plain: bool = False):
-    """Make and register the builder ``resnet{depth}`` or ``plain{depth}``."""
-    name = f"{'plain' if plain else 'resnet'}{depth}"
-
-    def builder(*, num_classes=10, in_channels=3):
-        return CifarResNet(depth, num_classes=num_classes, plain=plain, in_channels=in_channels)
-
-    builder.__name__ = builder.__qualname__ = name
-    builder.__doc__ = (f"{'Plain' if plain else 'ResNet'}-{depth} for CIFAR-10: n={DEPTHS[depth]} "
-                       f"blocks per stage{'' if plain else ', option-A shortcuts'} (§4.2).")
-    return register_model(name, **_CIFAR)(builder)
-
-
-resnet20 = _register(20)
-resnet32 = _register(32)
-resnet44 = _register(44)
-resnet56 = _register(56)
-resnet110 = _register(110)
-resnet1202 = _register(1202)
-
-plain20 = _register(20, plain=True)
-plain32 = _register(32, plain=True)
-plain44 = _register(44, plain=True)
-plain56 = _register(56, plain=True)
-plain110 = _register(110, plain=True)
+for _depth in DEPTHS:
+    register_model(f"resnet{_depth}", partial(CifarResNet, _depth, plain=False), **_CIFAR)
+for _depth in (20, 32, 44, 56, 110):
+    register_model(f"plain{_depth}", partial(CifarResNet, _depth, plain=True, shortcut="A"),
+                   **_CIFAR)

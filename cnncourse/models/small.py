@@ -153,19 +153,9 @@ class GoogLeNetSmall(nn.Module):
         return self.head(self.features(x))
 
 
-@register_model("alexnet_small", paper="Krizhevsky et al. 2012, Figure 2 (scaled to 32×32)", **_SMALL)
-def alexnet_small(*, num_classes: int = 10, in_channels: int = 1, batch_norm: bool = True) -> AlexNetSmall:
-    """AlexNet's layer pattern at half width for 32×32 images (not the paper's network)."""
-    return AlexNetSmall(num_classes, in_channels, batch_norm=batch_norm)
-
-
-@register_model("vgg_small", paper="Simonyan & Zisserman 2014, Table 1 A (scaled to 32×32)", **_SMALL)
-def vgg_small(*, num_classes: int = 10, in_channels: int = 1, batch_norm: bool = True) -> VGGSmall:
-    """VGG configuration A at half its widths for 32×32 images (not the paper's network)."""
-    return VGGSmall(num_classes, in_channels, batch_norm=batch_norm)
-
-
-@register_model("googlenet_small", paper="Szegedy et al. 2014, Table 1 (scaled to 32×32)", **_SMALL)
-def googlenet_small(*, num_classes: int = 10, in_channels: int = 1, batch_norm: bool = True) -> GoogLeNetSmall:
-    """Five Inception modules at half width for 32×32 images (not the paper's network)."""
-    return GoogLeNetSmall(num_classes, in_channels, batch_norm=batch_norm)
+register_model("alexnet_small", AlexNetSmall,
+               paper="Krizhevsky et al. 2012, Figure 2 (scaled to 32×32)", **_SMALL)
+register_model("vgg_small", VGGSmall,
+               paper="Simonyan & Zisserman 2014, Table 1 A (scaled to 32×32)", **_SMALL)
+register_model("googlenet_small", GoogLeNetSmall,
+               paper="Szegedy et al. 2014, Table 1 (scaled to 32×32)", **_SMALL)

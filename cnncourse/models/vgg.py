@@ -18,6 +18,8 @@ paper instead turned the FC layers into convolutions for dense evaluation (§3.2
 """
 from __future__ import annotations
 
+from functools import partial
+
 from torch import nn
 
 from ._common import InputSpec
@@ -81,11 +83,12 @@ class VGG(nn.Module):
     """One configuration (A, A-LRN, B, C, D or E) of Simonyan & Zisserman 2014, Table 1."""
 
     def __init__(self, config: str, num_classes: int = 1000, batch_norm: bool = False,
-                 dropout: float = 0.5, in_channels: int = 3, name: str = "vgg"):
+                 dropout: float = 0.5, in_channels: int = 3):
         super().__init__()
         if config not in CONFIGS:
             raise ValueError(f"VGG configuration must be one of {', '.join(CONFIGS)}, got {config!r}")
         self.config = config
+        name = next(name for name, column in NAMES.items() if column == config)
         self.input_spec = InputSpec(name, in_channels, min_size=32)
         self.features = make_features(CONFIGS[config], batch_norm, in_channels)
         self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
@@ -107,22 +110,11 @@ class VGG(nn.Module):
         return self.classifier(x.flatten(1))
 
 
-def _register(name: str, config: str):
-    @register_model(name, family="vgg", paper=f"Simonyan & Zisserman 2014, Table 1 ({config})",
-                    input_size=(3, 224, 224))
-    def build(*, num_classes: int = 1000, batch_norm: bool = False, dropout: float = 0.5,
-              in_channels: int = 3) -> VGG:
-        return VGG(config, num_classes, batch_norm=batch_norm, dropout=dropout,
-                   in_channels=in_channels, name=name)
+# The registered names: the depth in weight layers, as the paper names its nets in §4
+# ("VGG-16" is configuration D); C, also 16 layers deep, has 1×1 convolutions in its 3×3 places.
+NAMES = {"vgg11": "A", "vgg11_lrn": "A-LRN", "vgg13": "B", "vgg16_1x1": "C", "vgg16": "D",
+         "vgg19": "E"}
 
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"VGG configuration {config} of Table 1 ({name})."
-    return build
-
-
-vgg11 = _register("vgg11", "A")
-vgg11_lrn = _register("vgg11_lrn", "A-LRN")
-vgg13 = _register("vgg13", "B")
-vgg16_1x1 = _register("vgg16_1x1", "C")
-vgg16 = _register("vgg16", "D")
-vgg19 = _register("vgg19", "E")
+for _name, _config in NAMES.items():
+    register_model(_name, partial(VGG, _config), family="vgg", input_size=(3, 224, 224),
+                   paper=f"Simonyan & Zisserman 2014, Table 1 ({_config})")
