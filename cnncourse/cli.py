@@ -14,7 +14,6 @@ import os
 import sys
 
 
-
 def _cmd_list(args) -> int:
     from .analysis import count_params
     from .analysis.report import format_table
