@@ -31,12 +31,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 # A clean build each time: Sphinx's cached environment goes stale when _toc.yml changes, and
 # the notebooks are not executed (their stored outputs are shown), so it takes a minute.
-# Both editions, from the same notebooks (scripts/book.py: Jupyter Book's own build function
+# Both editions, from the same notebooks (scripts/build_book.py: Jupyter Book's own build function
 # with the options its CLI cannot pass): English into _build/html/, Korean into
 # _build/html/ko/ with the translations of locale/ko/ (strict too: a warning fails the build).
 book: $(STAMP)
 	rm -rf _build
-	$(BIN)/python scripts/book.py
+	$(BIN)/python scripts/build_book.py
 	@echo "Book built: _build/html/index.html (English), _build/html/ko/index.html (Korean)"
 
 # What Colab opens: book/'s notebooks as plain Jupyter markdown in colab/ (committed; the book's
@@ -55,7 +55,7 @@ colab: book
 # in the msgstr lines; `make translation-status` says what is left (README, "Korean edition").
 .PHONY: locale translation-status
 locale: $(STAMP)
-	$(BIN)/python scripts/book.py locale
+	$(BIN)/python scripts/build_book.py locale
 
 translation-status: $(STAMP)
 	$(BIN)/python scripts/translation.py

@@ -1,5 +1,5 @@
 """The book's editions: the English source at the site's root, each translation in a folder
-named by its language (``_build/html/ko/``), built from the same notebooks by scripts/book.py
+named by its language (``_build/html/ko/``), built from the same notebooks by scripts/build_book.py
 with ``language`` set and the catalogs of ``locale/``.
 
 In every edition
@@ -8,7 +8,7 @@ In every edition
     (``<link rel="alternate" hreflang=...>``);
   * the terms of the glossary are not translatable: they are the vocabulary itself, listed in
     both languages, and ``{term}`` references and anchors find them by their text.
-In the gettext build (``scripts/book.py gettext``)
+In the gettext build (``scripts/build_book.py gettext``)
   * the configured texts a reader sees (``CONFIG_TEXTS``: the book's title, the search box's
     placeholder, myst-nb's code prompts) go into the catalog ``config``.
 In a translated edition

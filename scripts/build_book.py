@@ -1,11 +1,11 @@
 """Build the book's editions from one source: English at _build/html/, each translation at
 _build/html/<language>/ (Korean: _build/html/ko/), and the message catalogs translators fill in.
 
-    .venv/bin/python scripts/book.py                 # every edition (`make book`)
-    .venv/bin/python scripts/book.py --edition ko    # one edition
-    .venv/bin/python scripts/book.py gettext         # the English messages: _build/gettext/**/*.pot
-    .venv/bin/python scripts/book.py locale          # gettext, then locale/<language>/**/*.po updated
-    .venv/bin/python scripts/book.py --output /tmp/b # build under /tmp/b/_build instead
+    .venv/bin/python scripts/build_book.py                 # every edition (`make book`)
+    .venv/bin/python scripts/build_book.py --edition ko    # one edition
+    .venv/bin/python scripts/build_book.py gettext         # the English messages: _build/gettext/**/*.pot
+    .venv/bin/python scripts/build_book.py locale          # gettext, then locale/<language>/**/*.po updated
+    .venv/bin/python scripts/build_book.py --output /tmp/b # build under /tmp/b/_build instead
 
 Jupyter Book 1's CLI passes no Sphinx option (``-D``), so this calls the function it calls,
 ``jupyter_book.sphinx.build_sphinx``, with the CLI's own settings (``_config.yml``, ``_toc.yml``,
