@@ -89,6 +89,10 @@ def build_edition(language: str, build: Path, log: io.StringIO) -> Path:
     if language not in editions():
         raise BuildError(f"no edition {language!r}: _config.yml's book_editions has "
                          f"{', '.join(editions())}")
+    # compiled catalogs are rebuilt from the .po files: a stale .mo must not outlive its .po
+    for folder in (REPO / LOCALE / language, EXTENSION_LOCALE / language):
+        for mo in folder.rglob("*.mo"):
+            mo.unlink()
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     baseurl = config["html"]["baseurl"].rstrip("/") + f"/{language}/"
     work = build / language

@@ -6,11 +6,12 @@ three unrelated words, and a search for 합성곱 finds only the pages that happ
 (or, for words of three letters or more, every word that contains it). ``SearchKorean`` stems
 Korean words in the index and in the query alike: the particles and endings of ``ENDINGS``
 (조사, 하다/되다 endings, the plural 들) are taken off the end of a word, longest first and
-again until none is left, so 잔차를, 잔차는 and 잔차에서도 all become 잔차, and ResNet의 becomes
-ResNet. ``NOUNS`` stops the stripping at nouns that end in a syllable that is also a particle
-(깊이, 정의, 결과, 속도...): without it, 정의 (definition) would become 정 and find every page
-with 정도. The words of the glossary's Korean terms are added to it at build time. Latin words
-are stemmed as in English (Porter), so "networks" still finds "network" in the Korean pages.
+again until none is left, so 잔차를, 잔차는 and 잔차에서도 all become 잔차, and ResNet의 is indexed
+as resnet. ``NOUNS`` stops the stripping at nouns that end in a syllable that is also a
+particle (깊이, 정의, 결과, 속도...), and a shorter ending wins when it leaves one of them
+(결과는 is 결과 + 는, not 결 + 과는): without them, 정의 (definition) would become 정 and find
+every page with 정도. The words of the glossary's Korean terms are added to them at build time.
+Latin words are stemmed as in English (Porter), so "networks" finds "network" in Korean pages.
 
 The browser stems the query with the same rules: the JavaScript stemmer is generated from the
 same two lists (``js_stemmer_code``), and tests/test_i18n.py checks the two agree.
@@ -53,10 +54,12 @@ NOUNS = frozenset("""
 def strip_endings(word: str, nouns=NOUNS) -> str:
     """A Hangul word without its particles and endings: 잔차에서도 -> 잔차, 모델들은 -> 모델."""
     while ENDS_IN_HANGUL.search(word) and word not in nouns:
-        ending = next((e for e in ENDINGS if len(word) > len(e) and word.endswith(e)), None)
-        if ending is None:
+        endings = [e for e in ENDINGS if len(word) > len(e) and word.endswith(e)]
+        if not endings:
             break
-        word = word[:-len(ending)]
+        # the longest ending, unless a shorter one leaves a noun of the list (결과는: 결과 + 는,
+        # not 결 + 과는)
+        word = word[:-len(next((e for e in endings if word[:-len(e)] in nouns), endings[0]))]
     return word
 
 
@@ -71,7 +74,9 @@ class SearchKorean(SearchLanguage):
 
     def stem(self, word: str) -> str:
         word = strip_endings(word.lower(), self.nouns)
-        return self.porter.stemWord(word) if LATIN_WORD.fullmatch(word) else word
+        # searchtools.js's Porter stemmer leaves words of one or two letters as they are
+        latin = LATIN_WORD.fullmatch(word) and len(word) > 2
+        return self.porter.stemWord(word) if latin else word
 
     @property
     def js_stemmer_code(self) -> str:   # read by Sphinx for language_data.js
@@ -90,10 +95,13 @@ var KOREAN_ENDINGS = {json.dumps(ENDINGS, ensure_ascii=False)};
 var KOREAN_NOUNS = new Set({json.dumps(sorted(nouns), ensure_ascii=False)});
 var stripKoreanEndings = function(word) {{
   while (/[{HANGUL}]$/.test(word) && !KOREAN_NOUNS.has(word)) {{
-    var ending = KOREAN_ENDINGS.find(function(e) {{
+    var endings = KOREAN_ENDINGS.filter(function(e) {{
       return word.length > e.length && word.endsWith(e);
     }});
-    if (ending === undefined) break;
+    if (endings.length === 0) break;
+    var ending = endings.find(function(e) {{
+      return KOREAN_NOUNS.has(word.slice(0, word.length - e.length));
+    }}) || endings[0];
     word = word.slice(0, word.length - ending.length);
   }}
   return word;
