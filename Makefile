@@ -58,7 +58,7 @@ locale: $(STAMP)
 	$(BIN)/python scripts/build_book.py locale
 
 translation-status: $(STAMP)
-	$(BIN)/python scripts/translation.py
+	$(BIN)/python scripts/translation.py $(if $(wildcard _build/html/ko/index.html),--html _build/html/ko)
 
 # The chapters as notebooks to run and change on this machine: JupyterLab (installed into .venv on
 # first use) opened on notebooks/, a working copy of colab/ (plain Jupyter markdown: book/ holds

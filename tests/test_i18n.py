@@ -10,6 +10,7 @@ the data: the complete catalogs and the variants of the glossary's terms).
 """
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 import subprocess
@@ -108,6 +109,21 @@ def test_toc_captions_and_configured_texts_are_translated(korean_book, catalogs)
     title = re.search(r"<title>(.*?)</title>", page, flags=re.S).group(1)
     assert config["cnncourse: the classic CNNs, paper by paper"] in title
     assert f'placeholder="{config["Search this book..."]}"' in page
+
+
+@pytest.mark.parametrize("doc", NOTEBOOKS)
+def test_figure_captions_are_messages(built_book, catalogs, doc):
+    """Every caption of the English page is a message of its catalog (so it gets translated;
+    the figures' own labels stay in the papers' notation: README, Korean edition)."""
+    captions = [re.sub(r'<span class="caption-number">.*?</span>|<[^>]+>', " ", c) for c in
+                re.findall(r"<figcaption>(.*?)</figcaption>", _article(built_book.page(doc)),
+                           flags=re.S)]
+    assert captions or doc not in ("book/review", "book/googlenet", "book/resnet")
+    messages = [" ".join(re.findall("[A-Za-z]+", re.sub(r"\{[a-z:]+\}|<[^<>]*>", " ", m)))
+                for m in catalogs[doc].source]
+    for caption in captions:
+        words = " ".join(re.findall("[A-Za-z]+", html_lib.unescape(caption))[:8])
+        assert any(words in m for m in messages), f"{doc}: caption not extracted: {caption[:80]}"
 
 
 def test_glossary_terms_stay_and_korean_references_resolve(korean_book, catalogs):
