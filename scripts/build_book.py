@@ -1,11 +1,11 @@
 """Build the book's editions from one source: English at _build/html/, each translation at
 _build/html/<language>/ (Korean: _build/html/ko/), and the message catalogs translators fill in.
 
-    .venv/bin/python scripts/build_book.py                 # every edition (`make book`)
-    .venv/bin/python scripts/build_book.py --edition ko    # one edition
-    .venv/bin/python scripts/build_book.py gettext         # the English messages: _build/gettext/**/*.pot
-    .venv/bin/python scripts/build_book.py locale          # gettext, then locale/<language>/**/*.po updated
-    .venv/bin/python scripts/build_book.py --output /tmp/b # build under /tmp/b/_build instead
+    .venv/bin/python scripts/build_book.py               # every edition (`make book`)
+    .venv/bin/python scripts/build_book.py --edition ko  # one edition
+    .venv/bin/python scripts/build_book.py gettext       # English messages: _build/gettext/**/*.pot
+    .venv/bin/python scripts/build_book.py locale        # gettext, then locale/<lang>/**/*.po updated
+    .venv/bin/python scripts/build_book.py --output /tmp/b   # build under /tmp/b/_build instead
 
 Jupyter Book 1's CLI passes no Sphinx option (``-D``), so this calls the function it calls,
 ``jupyter_book.sphinx.build_sphinx``, with the CLI's own settings (``_config.yml``, ``_toc.yml``,
@@ -39,8 +39,6 @@ LOCALE = "locale"   # the pages' catalogs, relative to the repository (_config.y
 # the catalogs of the extensions' own texts (``_ = get_translation(name)``): name -> source
 EXTENSION_CATALOGS = {"colab_notebooks": REPO / "book" / "_ext" / "colab_notebooks.py"}
 EXTENSION_LOCALE = REPO / "book" / "_ext" / "locales"
-
-
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -62,8 +60,8 @@ def translations() -> list[str]:
     return list(editions())[1:]
 
 
-def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict, log: io.StringIO,
-            strict: bool = True) -> None:
+def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict,
+            log: io.StringIO) -> None:
     """One Sphinx run as `jupyter-book build . --warningiserror --nitpick --keep-going` does it."""
     from jupyter_book.sphinx import build_sphinx
     from sphinx import locale
@@ -74,7 +72,7 @@ def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict, log: io
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         result = build_sphinx(REPO, outdir, noconfig=True, path_config=str(CONFIG),
                               confoverrides=overrides, doctreedir=doctrees, builder=builder,
-                              warningiserror=strict, keep_going=strict, freshenv=True)
+                              warningiserror=True, keep_going=True, freshenv=True)
     if result:   # a status code or the exception Sphinx raised
         raise BuildError(f"the {builder} build of {outdir} failed ({result!r})")
 
@@ -147,8 +145,11 @@ def update_catalogs(pots: dict[Path, Path], languages: list[str]) -> None:
                          "(requirements.txt lists it: `make venv`)")
     for pot, locale in pots.items():
         for language in languages:
-            subprocess.run([str(intl), "update", "-p", str(pot), "-d", str(locale),
-                            "-l", language, "--line-width", "-1"], check=True)
+            done = subprocess.run([str(intl), "update", "-p", str(pot), "-d", str(locale),
+                                   "-l", language, "--line-width", "-1"])
+            if done.returncode:
+                raise BuildError(f"sphinx-intl update of {locale} from {pot} failed "
+                                 f"(exit {done.returncode}; its message is above)")
 
 
 def main(argv: list[str] | None = None) -> int:
