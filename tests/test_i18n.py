@@ -186,6 +186,24 @@ def test_switch_in_the_browser_both_ways(browser, book_server, korean_book, arti
         browser.set_window_size(size["width"], size["height"])
 
 
+def test_korean_pages_load_cleanly(browser, book_server, korean_book):
+    """The translated pages, a notebook page and the search page log no error and fetch
+    nothing from another host (as test_browser.py asks of the English pages)."""
+    browser.get_log("browser")
+    problems = []
+    for page in ("book/intro", "book/glossary", "book/resnet", "search"):
+        browser.get(f"{book_server}/ko/{page}.html")
+        WebDriverWait(browser, WAIT_S).until(
+            lambda d: d.execute_script("return document.readyState") == "complete")
+        time.sleep(0.4)
+        problems += [f"{page}: {e['message']}" for e in browser.get_log("browser")
+                     if e["level"] == "SEVERE"]
+        problems += [f"{page}: fetched {url}" for url in browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(u => !u.startsWith(location.origin))")]
+    assert not problems, "\n".join(problems)
+
+
 # --- Korean search ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("word, stem", [
