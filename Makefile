@@ -31,19 +31,34 @@ $(STAMP): requirements.txt pyproject.toml
 
 # A clean build each time: Sphinx's cached environment goes stale when _toc.yml changes, and
 # the notebooks are not executed (their stored outputs are shown), so it takes a minute.
+# Both editions, from the same notebooks (scripts/build_book.py: Jupyter Book's own build function
+# with the options its CLI cannot pass): English into _build/html/, Korean into
+# _build/html/ko/ with the translations of locale/ko/ (strict too: a warning fails the build).
 book: $(STAMP)
 	rm -rf _build
-	$(BIN)/jupyter-book build . --path-output . --warningiserror --nitpick --keep-going
-	@echo "Book built: _build/html/index.html"
+	$(BIN)/python scripts/build_book.py
+	@echo "Book built: _build/html/index.html (English), _build/html/ko/index.html (Korean)"
 
 # What Colab opens: book/'s notebooks as plain Jupyter markdown in colab/ (committed; the book's
-# Colab buttons point there). The book build writes them into _build/colab/ from its resolved
-# doctrees (book/_ext/colab_notebooks.py); this copies them. Run after changing a notebook:
-# tests/test_colab.py fails while colab/ differs from what the build writes.
+# Colab buttons point there), the Korean edition's in colab/ko/. The book build writes them into
+# _build/colab/ from its resolved doctrees (book/_ext/colab_notebooks.py); this copies them. Run
+# after changing a notebook or a translation: tests/test_colab.py and tests/test_i18n.py fail
+# while colab/ differs from what the build writes.
 .PHONY: colab
 colab: book
 	rm -rf colab
 	cp -r _build/colab colab
+
+# The Korean edition's catalogs brought up to date with the English source: the pages' messages
+# (Sphinx's gettext builder) into locale/ko/LC_MESSAGES/<page>.po, the Colab writer's into
+# book/_ext/locales/ko/ (sphinx-intl: new messages empty, changed ones fuzzy). Translators fill
+# in the msgstr lines; `make translation-status` says what is left (README, "Korean edition").
+.PHONY: locale translation-status
+locale: $(STAMP)
+	$(BIN)/python scripts/build_book.py locale
+
+translation-status: $(STAMP)
+	$(BIN)/python scripts/translation.py $(if $(wildcard _build/html/ko/index.html),--html _build/html/ko)
 
 # The chapters as notebooks to run and change on this machine: JupyterLab (installed into .venv on
 # first use) opened on notebooks/, a working copy of colab/ (plain Jupyter markdown: book/ holds

@@ -1,6 +1,7 @@
 """Shared fixtures for the book tests: the built book (built once per session) and a browser.
 
-``built_book`` runs ``jupyter-book build`` once per pytest session into a temporary folder;
+``built_book`` builds the English edition once per pytest session into a temporary folder, as
+`make book` does (scripts/build_book.py: Jupyter Book's own build function, strict);
 ``tests/test_book.py`` checks the HTML it produced and ``tests/test_browser.py`` serves it over
 http and drives headless Chromium through it.  The browser comes from Debian (``chromium`` and
 ``chromium-driver``, installed by `make test`'s ``system`` step); ``chromium_paths`` fails with a
@@ -68,7 +69,7 @@ def numbered_toc_files() -> list[str]:
 @dataclass
 class BuiltBook:
     html: Path       # <tmp>/_build/html
-    log: str         # stdout + stderr of jupyter-book build
+    log: str         # stdout + stderr of the build (with Sphinx's log)
     seconds: float   # how long the build took
 
     def page(self, doc: str) -> Path:
@@ -88,8 +89,10 @@ def built_book(tmp_path_factory) -> BuiltBook:
     if not jupyter_book.exists():
         pytest.fail(f"jupyter-book not found next to {sys.executable}; run `make venv`")
     out = tmp_path_factory.mktemp("book")
-    cmd = [str(jupyter_book), "build", str(REPO), "--path-output", str(out),
-           "--warningiserror", "--nitpick", "--keep-going"]
+    # the English edition as `make book` builds it (Jupyter Book's build, --warningiserror
+    # --nitpick --keep-going); tests/test_i18n.py adds the Korean one into the same tree
+    cmd = [sys.executable, str(REPO / "scripts" / "build_book.py"), "--edition", "en",
+           "--output", str(out), "--verbose"]
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
@@ -99,7 +102,7 @@ def built_book(tmp_path_factory) -> BuiltBook:
     log = proc.stdout + proc.stderr
     (out / "build.log").write_text(log, encoding="utf-8")
     if proc.returncode != 0:
-        pytest.fail(f"jupyter-book build failed (exit {proc.returncode}); log tail:\n{_tail(log)}",
+        pytest.fail(f"the book build failed (exit {proc.returncode}); log tail:\n{_tail(log)}",
                     pytrace=False)
     html = out / "_build" / "html"
     if not (html / "index.html").exists():

@@ -39,9 +39,12 @@ import nbformat
 from docutils import nodes
 from sphinx.locale import admonitionlabels, get_translation
 from sphinx.util import logging
+from sphinx.util.i18n import CatalogInfo
 
 LOGGER = logging.getLogger(__name__)
-_ = get_translation("colab_notebooks")
+CATALOG = "colab_notebooks"
+LOCALES = Path(__file__).parent / "locales"
+_ = get_translation(CATALOG)
 SOURCE_DIR = "book"         # the book's notebooks; colab/<x>.ipynb is made from book/<x>.ipynb
 CELL_LINES = 10000          # myst-nb numbers the lines of cell i from (i + 1) * 10000
 KEEP_TAG = "keep-in-colab"  # a remove-cell cell that the Colab version needs
@@ -58,11 +61,22 @@ class ColabError(Exception):
 
 def setup(app):
     app.add_config_value("colab_folder", "colab", "html", types=[str])
-    app.add_message_catalog("colab_notebooks", str(Path(__file__).parent / "locales"))
+    compile_catalog(LOCALES, app.config.language)
+    app.add_message_catalog(CATALOG, str(LOCALES))
     app.connect("build-finished", write_notebooks)
     # after sphinx-book-theme's add_launch_buttons (priority 501)
     app.connect("html-page-context", point_colab_button, priority=502)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def compile_catalog(locales: Path, language: str) -> None:
+    """The .mo of this extension's catalog, from its .po when missing or older: Sphinx compiles
+    the catalogs of ``locale_dirs`` itself, not those of extensions (the .mo is not committed)."""
+    folder = locales / language / "LC_MESSAGES"
+    if (folder / f"{CATALOG}.po").is_file():
+        catalog = CatalogInfo(str(folder), CATALOG, "utf-8")
+        if catalog.is_outdated():
+            catalog.write_mo(language)
 
 
 # --- where things are: the repository, Colab, the published book ------------------------------
