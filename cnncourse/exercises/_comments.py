@@ -27,6 +27,8 @@ between a keyword and its number are bounded. A comment is at most
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -141,15 +143,15 @@ _FILTER = re.compile(rf"(?:filters?|필터|kernels?|커널)(?: of| 크기| size|
 _SHAPE3 = re.compile(rf"(?<![\d.#])(?:(?:[NB]|batch|1){_SEP})?(\d+){_SEP}(\d+){_SEP}(\d+)(?![\d.])"
                      r"|\( ?(?:(?:[NB]|batch|1|-1) ?, ?)?(\d+) ?, ?(\d+) ?, ?(\d+) ?\)")
 _UNIT = r"(?: ?(k|K|M|천|만|백만|억|thousand|million)\b)?"
-_PARAMS = re.compile(rf"{_NUM}(\.\d+)?{_UNIT} ?(?:개의? ?)?(?:trainable )?(?:params?|parameters?|weights?|파라미터|"
+_PARAMS = re.compile(rf"(?<![\d.,]){_NUM}(\.\d+)?{_UNIT} ?(?:개의? ?)?(?:trainable )?(?:params?|parameters?|weights?|파라미터|"
                      rf"매개변수|가중치)"
                      rf"|(?:params?|parameters?|weights?|파라미터|매개변수|가중치) ?(?:수|개수|count|number)? ?"
                      rf"(?:(?:는|은|이|가|of|=|:) ?)?{_NUM}(\.\d+)?{_UNIT}", re.I)
-_CLASSES = re.compile(rf"{_NUM} ?(?:개의? ?)?(?:-way|classes|class\b|클래스|범주|categories|카테고리)"
+_CLASSES = re.compile(rf"(?<![\d.,]){_NUM} ?(?:개의? ?)?(?:-way|classes|class\b|클래스|범주|categories|카테고리)"
                       rf"|(?:클래스|classes|범주) ?(?:수|개수|count|number)? ?(?:(?:는|은|이|가|of|=|:) ?)?{_NUM}",
                       re.I)
 _RATE = re.compile(r"(?:dropout|드롭아웃|드랍아웃|drop|확률|비율|rate|p ?=)[^\d]{0,24}?(\d*\.\d+|\d{1,3} ?%)"
-                   r"|(\d*\.\d+|\d{1,3} ?%)[^\d]{0,12}?(?:dropout|드롭아웃|드랍아웃)", re.I)
+                   r"|(?<![\d.])(\d*\.\d+|\d{1,3} ?%)[^\d]{0,12}?(?:dropout|드롭아웃|드랍아웃)", re.I)
 _STRIDE = re.compile(r"(?:strides?|스트라이드|보폭) ?(?:(?:는|은|이|가|of|=|:) ?)?(\d+)"
                      rf"|(?<![\d.])\d+{_SEP}\d+ ?/ ?(\d+)", re.I)
 _PADDING = re.compile(r"(?:padding|패딩|pad) ?(?:(?:는|은|이|가|of|=|:) ?)?(\d+)", re.I)
@@ -168,14 +170,30 @@ _UNITS = {"k": 1e3, "K": 1e3, "thousand": 1e3, "천": 1e3, "M": 1e6, "million": 
 
 
 def _int(text: str) -> int:
-    return int(text.replace(",", ""))
+    """A number as written (110,784); one of more than 30 digits is no count of this network
+    (and Python refuses to read ints of over 4,300 digits from text)."""
+    digits = text.replace(",", "")
+    return int(digits) if len(digits) <= 30 else 10 ** 30
 
 
-def _approx(value: float, digits_after_point: int, unit: float, known) -> bool:
+@functools.lru_cache(maxsize=64)
+def _sorted(values: frozenset) -> list:
+    return sorted(values)
+
+
+def _approx(value: float, digits_after_point: int, unit: float, known: frozenset) -> bool:
     """Whether ``value`` (as written, times ``unit``) is one of ``known``, rounded as written: to
-    the last digit shown, or to 1 % for a number given in thousands or millions."""
+    the last digit shown, or to 1 % for a number given in thousands or millions. (A binary
+    search: a comment of many numbers is checked in time proportional to its length.)"""
+    x = value * unit
     half = 0.5 * unit * 10 ** -digits_after_point
-    return any(abs(value * unit - k) <= max(half, 0.01 * k if unit > 1 else 0) for k in known)
+    reach = max(half, 0.0102 * x if unit > 1 else 0)
+    candidates = _sorted(known)
+    start = bisect.bisect_left(candidates, x - reach)
+    for k in candidates[start:bisect.bisect_right(candidates, x + reach)]:
+        if abs(x - k) <= max(half, 0.01 * k if unit > 1 else 0):
+            return True
+    return False
 
 
 def _shape_text(a, b, c) -> str:
@@ -229,7 +247,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
     def branch(m):
         nonlocal good
         word = next(g for g in m.groups() if g)
-        k = _ORDINALS.get(word.lower(), None) if not word.isdigit() else int(word)
+        k = _ORDINALS.get(word.lower(), None) if not word.isdigit() else _int(word)
         if facts.branches and k not in facts.branches:
             names = tr(" and ", ", ").join(tr(f"branch {b}", f"브랜치 {b}") for b in sorted(facts.branches))
             problems.append(tr(f"the comment names branch {k}, but this line is about {names}",
@@ -241,7 +259,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
 
     def filter_shape(m):
         nonlocal good
-        a, b, c = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+        a, b, c = (_int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
         fits = (a == b and a in facts.kernels and c in facts.channels) or (
             b == c and b in facts.kernels and a in facts.channels)
         if fits or not facts.kernels:
@@ -255,7 +273,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
 
     def shape(m):
         nonlocal good
-        a, b, c = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+        a, b, c = (_int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
         if not facts.shapes or (a, b, c) in facts.shapes:
             good += bool(facts.shapes)
             return
@@ -330,7 +348,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
 
     def stride(m):
         nonlocal good
-        s = int(m.group(1) or m.group(2))
+        s = _int(m.group(1) or m.group(2))
         if facts.strides and s not in facts.strides:
             problems.append(tr(f"the comment says stride {s}; no layer on this line has that stride",
                                f"주석은 스트라이드 {s}라고 하지만, 이 줄에는 스트라이드가 {s}인 층이 없습니다"))
@@ -340,7 +358,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
 
     def padding(m):
         nonlocal good
-        p = int(m.group(1))
+        p = _int(m.group(1))
         if facts.paddings and p not in facts.paddings:
             problems.append(tr(f"the comment says padding {p}; no layer on this line has that padding",
                                f"주석은 패딩 {p}라고 하지만, 이 줄에는 패딩이 {p}인 층이 없습니다"))
@@ -350,7 +368,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
 
     def kernel_word(m):
         nonlocal good
-        k = int(m.group(1))
+        k = _int(m.group(1))
         if facts.kernels and k not in facts.kernels:
             problems.append(tr(f"the comment names a {k}×{k} kernel; no layer on this line has that "
                                "kernel size",
@@ -361,7 +379,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
 
     def pair(m):
         nonlocal good
-        a, b = int(m.group(1)), int(m.group(2))
+        a, b = _int(m.group(1)), _int(m.group(2))
         if a != b:
             return
         if a <= 11 and facts.kernels:
@@ -380,7 +398,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
 
     def channels(m):
         nonlocal good
-        n = int(next(g for g in m.groups() if g))
+        n = _int(next(g for g in m.groups() if g))
         if facts.channels and n not in facts.channels:
             problems.append(tr(f"the comment states {n} channels; that is not a channel count of this "
                                "line's input or output",

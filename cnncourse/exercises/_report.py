@@ -614,7 +614,8 @@ class Report:
 
     @property
     def title_text(self) -> str:
-        return pick(self.title) if isinstance(self.title, dict) else str(self.title)
+        with language(self.lang):
+            return pick(self.title) if isinstance(self.title, dict) else str(self.title)
 
     @property
     def n_total(self) -> int:

@@ -165,6 +165,7 @@ def _widths(name: str) -> tuple:
     return tuple(modules[f"{name}.branch{i}"]["out"][0] for i in range(1, 5))
 
 
+@functools.cache
 def _naive_macs(name: str) -> int:
     """Multiply-adds of the naive module (Figure 2a) with ``name``'s #1×1, #3×3, #5×5 filters."""
     modules = _facts()["modules"]
@@ -575,14 +576,16 @@ def _size_problem(answers: Any) -> Optional[str]:
 
 
 def _language(answers: Any, lang: Optional[str]) -> str:
+    """``lang``, or the language of the comments (English when they hold no letters)."""
     if lang is not None:
         return lang
-    comments = answers.get("comments") if isinstance(answers, dict) else None
-    values = comments.values() if isinstance(comments, dict) else comments if isinstance(
-        comments, (list, tuple)) else ()
     try:
-        return detect(list(values)[:200]) or "en"
-    except Exception:
+        comments = plain(answers, 1).get("comments") if isinstance(answers, dict) else None
+        comments = plain(comments, 1)
+        values = (list(comments.values()) if isinstance(comments, dict) else list(comments)
+                  if isinstance(comments, (list, tuple)) else [])
+        return detect(values[:200]) or "en"
+    except Exception:  # answers whose methods raise: the report says so, in English
         return "en"
 
 
@@ -598,9 +601,10 @@ def check(answers: Any, lang: Optional[str] = None, key: Optional[str] = None) -
     lang = checked(_language(answers, lang))
     key = _data.checked_key(ASSIGNMENT, key) if key is not None else _data.released_key(ASSIGNMENT)
     try:
-        size = _input_size(plain(answers, 1)) if isinstance(answers, dict) else None
+        given = plain(answers, 1) if isinstance(answers, dict) else {}
+        size = _input_size(given)
     except Exception:  # a dict whose methods raise: its input size is not read
-        size = None
+        given, size = {}, None
     for q in _questions():
         if isinstance(q.kind, _LineComment):
             q.kind.size = size
@@ -616,7 +620,10 @@ def check(answers: Any, lang: Optional[str] = None, key: Optional[str] = None) -
                         parts=_data.parts(ASSIGNMENT), key=key, notes=notes, choices=("input_size",))
     if size is None:
         with language(lang):
-            why = _size_problem(answers)
+            try:
+                why = _size_problem(given)
+            except Exception:
+                why = _size_problem({})
             for r in report.results:
                 if r.item.startswith("shapes[") and r.status != NOT_ANSWERED:
                     r.status, r.message = MALFORMED, f"{r.item}: {why}"
