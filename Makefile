@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test venv clean benchmark system test-isa lab
+.PHONY: book book-teacher test venv clean benchmark system test-isa lab
 
 venv: $(STAMP)
 
@@ -36,14 +36,28 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output . --warningiserror --nitpick --keep-going
 	@echo "Book built: _build/html/index.html"
 
+# The teacher's edition: the student edition plus book/teacher/ (the teacher's guide, the answer
+# keys, the example review), from _toc.yml with book/teacher/toc.yml's part added
+# (scripts/teacher_toc.py). Into _build/teacher/_build/html; keep it away from students until the
+# deadline. `make book` never builds these pages.
+TEACHER := _build/teacher
+book-teacher: $(STAMP)
+	rm -rf $(TEACHER)
+	$(BIN)/python scripts/teacher_toc.py $(TEACHER)/_toc_teacher.yml
+	$(BIN)/jupyter-book build . --toc $(TEACHER)/_toc_teacher.yml --path-output $(TEACHER) \
+	  --warningiserror --nitpick --keep-going
+	@echo "Teacher's edition built: $(TEACHER)/_build/html/index.html"
+
 # What Colab opens: book/'s notebooks as plain Jupyter markdown in colab/ (committed; the book's
-# Colab buttons point there). The book build writes them into _build/colab/ from its resolved
-# doctrees (book/_ext/colab_notebooks.py); this copies them. Run after changing a notebook:
-# tests/test_colab.py fails while colab/ differs from what the build writes.
+# Colab buttons point there), and the teacher's pages in colab-teacher/. The builds write them
+# into _build/colab/ and _build/teacher/_build/colab-teacher/ from their resolved doctrees
+# (book/_ext/colab_notebooks.py); this copies them. Run after changing a notebook:
+# tests/test_colab.py fails while colab/ or colab-teacher/ differs from what the builds write.
 .PHONY: colab
-colab: book
-	rm -rf colab
+colab: book book-teacher
+	rm -rf colab colab-teacher
 	cp -r _build/colab colab
+	cp -r $(TEACHER)/_build/colab-teacher colab-teacher
 
 # The chapters as notebooks to run and change on this machine: JupyterLab (installed into .venv on
 # first use) opened on notebooks/, a working copy of colab/ (plain Jupyter markdown: book/ holds

@@ -103,7 +103,8 @@ class LineFacts:
     channel counts, parameter counts (weights; weights and biases) and dropout rates, the branch
     numbers it is about; ``known`` are the numbers of the whole network (any stated number must
     be one), ``dropouts`` its dropout rates and ``decimals`` every fraction its code writes (0.75,
-    0.3…); ``generic``: a line of ``conv_block``, true of every convolution."""
+    0.3…); ``generic``: a line of ``conv_block``, true of every convolution; ``header``: a ``def``
+    or ``class`` line, which names what follows (no numbers are asked of it)."""
 
     kinds: tuple[str, ...]
     shapes: frozenset = frozenset()
@@ -119,6 +120,7 @@ class LineFacts:
     dropouts: frozenset = frozenset()
     decimals: frozenset = frozenset()
     generic: bool = False
+    header: bool = False
     spatial: frozenset = field(default=frozenset())
 
 
@@ -163,10 +165,10 @@ _CHANNELS = re.compile(r"(?<![\d.×xX*])(\d+) ?(?:개(?:의)? ?)?(?:channels?\b|
                        r"|(?:채널|channels?) ?(?:(?:수|count|number) ?)?(?:(?:는|은|이|가|:|=) ?)?(\d+)(?![\d.×xX*])",
                        re.I)
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?"
-                     r"(?: ?(k|K|M|G|천|만|백만|억)(?![A-Za-z]))?(?![A-Za-z0-9_.])(?! ?%)"
+                     r"(?: ?(k|K|M|G|천|만|백만|억|thousand|million|billion)(?![A-Za-z]))?(?![A-Za-z0-9_.])(?! ?%)"
                      r"|(?<![A-Za-z0-9_.])(\d+(?:\.\d+)?) ?%")
 _UNITS = {"k": 1e3, "K": 1e3, "thousand": 1e3, "천": 1e3, "M": 1e6, "million": 1e6, "백만": 1e6,
-          "만": 1e4, "억": 1e8, "G": 1e9}
+          "만": 1e4, "억": 1e8, "G": 1e9, "billion": 1e9}
 
 
 def _int(text: str) -> int:
@@ -221,13 +223,13 @@ def review(text: str, facts: LineFacts) -> tuple[list[str], list[str]]:
         problems.append(tr(f"say what the line does: the comment does not name {listed}",
                            f"이 줄이 하는 일을 쓰세요: 주석에 {listed}에 대한 말이 없습니다"))
     checked_numbers = _numbers(text, facts, problems, remarks)
-    if ("conv" in facts.kinds and not facts.generic and not checked_numbers
+    if ("conv" in facts.kinds and not facts.generic and not facts.header and not checked_numbers
             and not problems):
         problems.append(tr("say what this convolution does in numbers: its kernel, stride, padding, "
                            "channels, or the shape it makes",
                            "이 합성곱을 숫자로 설명하세요: 커널 크기, 스트라이드, 패딩, 채널 수, 또는 만드는 shape"))
-    if "conv" in facts.kinds and facts.generic and not any(w in lower for w in _SPECIFIC_WORDS) \
-            and not checked_numbers and not problems:
+    if "conv" in facts.kinds and facts.generic and not facts.header \
+            and not any(w in lower for w in _SPECIFIC_WORDS) and not checked_numbers and not problems:
         problems.append(tr("say what this convolution is made of: its kernel, stride, padding or channels",
                            "이 합성곱이 무엇으로 정해지는지 쓰세요: 커널, 스트라이드, 패딩, 채널"))
     return list(dict.fromkeys(problems)), list(dict.fromkeys(remarks))

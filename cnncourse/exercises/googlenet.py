@@ -49,7 +49,7 @@ from ._report import (MALFORMED, MAX_COMMENT_CHARS, NOT_ANSWERED, Comment, ItemR
                       Report, _blank, _safe_repr, as_number, plain, run_checks)
 from ._submission import hand_in as _hand_in
 
-__all__ = ["check", "template", "handout", "print_handout", "solution", "release", "save", "rubric",
+__all__ = ["check", "template", "handout", "print_handout", "questions", "solution", "release", "save", "rubric",
            "review_comment", "SHAPE_LAYERS", "BRANCH_MODULES", "INPUT_SIZES", "MIN_COMMENT_WORDS",
            "CHECKER_VERSION"]
 
@@ -402,7 +402,11 @@ def line_facts(number: int, size: Optional[int] = None) -> LineFacts:
     if line.part == "googlenet_loss" or (line.part == "GoogLeNet" and whole):
         shapes.add(tuple(modules["fc"]["out"]))
     shapes.discard(())
-    kernels = {modules[p]["kernel"] for p in inside if "kernel" in modules[p]}
+    # a layer inside a branch may be described with its branch's other kernel ("the 1×1 reduce
+    # before the 3×3"): the branch's kernels count for it
+    branch = {p for p in modules for q in paths if "." in q and q.rsplit(".", 1)[0].endswith(
+        tuple(f"branch{i}" for i in range(1, 5))) and p.startswith(q.rsplit(".", 1)[0] + ".")}
+    kernels = {modules[p]["kernel"] for p in set(inside) | branch if "kernel" in modules[p]}
     strides = {modules[p]["stride"] for p in inside if "stride" in modules[p]}
     paddings = {modules[p]["padding"] for p in inside if "padding" in modules[p]}
     params: set[int] = set()
@@ -424,7 +428,8 @@ def line_facts(number: int, size: Optional[int] = None) -> LineFacts:
     return LineFacts(line.kinds, frozenset(shapes), frozenset(kernels), frozenset(strides),
                      frozenset(paddings), frozenset(channels), frozenset(params), frozenset(rates),
                      frozenset(branches), modules["fc"]["out"][0], known, dropouts, decimals,
-                     line.part == "conv_block", frozenset(s[1:] for s in shapes if len(s) == 3))
+                     line.part == "conv_block", line.code.lstrip().startswith(("def ", "class ")),
+                     frozenset(s[1:] for s in shapes if len(s) == 3))
 
 
 def review_comment(number: int, text: str, input_size: Optional[int] = None) -> tuple[list[str], list[str]]:
@@ -634,6 +639,30 @@ def check(answers: Any, lang: Optional[str] = None, key: Optional[str] = None) -
 def release(key: str) -> str:
     """Open this assignment's sealed answers and solutions with the key your teacher published."""
     return _data.release(ASSIGNMENT, key)
+
+
+def questions(part: Optional[str] = None, lang: str = "en") -> Text:
+    """The questions of ``part`` ('a' … 'e'; default all), with their options, in ``lang`` — the
+    records' texts, without answers."""
+    import textwrap
+
+    from ._lang import checked
+    with language(checked(lang)):
+        lines, title = [], None
+        for rec in _data.records(ASSIGNMENT):
+            if part is not None and rec["part"] != part:
+                continue
+            name = next(p.name for p in _data.parts(ASSIGNMENT) if p.id == rec["part"])
+            if name != title:
+                lines.append(("\n" if lines else "") + name)
+                title = name
+            label = rec["path"][0] + "".join(f"[{k!r}]" for k in rec["path"][1:])
+            lines.append(textwrap.fill(f"{label}: {pick(rec['text'])}", width=78, initial_indent="  ",
+                                       subsequent_indent="    "))
+            for letter, option in rec.get("options", {}).items():
+                lines.append(textwrap.fill(pick(option), width=78, initial_indent=f"     {letter}) ",
+                                           subsequent_indent="        "))
+        return Text("\n".join(lines))
 
 
 def save(answers: Any, path="assignment1.json", student: str = "", lang: Optional[str] = None,
