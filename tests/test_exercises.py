@@ -222,6 +222,17 @@ def test_googlenet_shapes_need_a_valid_input_size(size, says):
     assert "input_size" not in {p.item for p in googlenet.check(answers).problems}
 
 
+def test_googlenet_the_first_trace_of_a_fresh_process_is_at_the_students_size():
+    """The first _facts() traced the same model at 224 while _variant's hooks were on: in a fresh
+    process (a grader run) _variant(200) gave the 224 shapes."""
+    code = ("import json; from cnncourse.exercises import googlenet as g; "
+            "print(json.dumps({n: g._variant(200)[n]['out'] for n in g.SHAPE_LAYERS}))")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    assert {n: tuple(s) for n, s in json.loads(out).items()} == by_hand_shapes(200)
+
+
 def test_googlenet_the_book_size_is_refused_and_the_variant_is_the_students():
     # the chapter prints the shapes at 224 only: part (a) is asked at the student's own size
     at_224 = by_hand_shapes(224)

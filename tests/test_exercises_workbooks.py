@@ -59,9 +59,27 @@ def _googlenet_answers():
         if rec["path"][0] == "aux":
             letter = _data.opened("googlenet", rec, "answer", KEYS["googlenet"])
             key = rec["path"][1]
-            texts += [f'"{key}": "{letter}"', f"{key}: **{letter}**", f"{key}: {letter}",
-                      rec["options"][letter]["en"], rec["options"][letter]["ko"]]
+            texts += [f'"{key}": "{letter}"', f"{key}: **{letter}**", f"{key}: {letter}"]
     return texts
+
+
+def _flat(text):
+    return re.sub(r"\s+", " ", text)
+
+
+def _options_shown_evenly(text):
+    """The multiple choice's options are shown to students, every one of them: the right one must
+    not stand out by being shown (or quoted in the prose) more often than a wrong one."""
+    text, uneven = _flat(text), []
+    for rec in _data.records("googlenet"):
+        if "options" not in rec:
+            continue
+        letter = _data.opened("googlenet", rec, "answer", KEYS["googlenet"])
+        for lang in ("en", "ko"):
+            seen = {k: text.count(_flat(o[lang])) for k, o in rec["options"].items()}
+            if seen[letter] > min(seen.values()):
+                uneven.append(f"{rec['id']} ({lang}): {seen}")
+    return uneven
 
 
 def _resnet_answers():
@@ -91,6 +109,16 @@ def test_workbook_holds_no_answers(name, answers):
     text = _text(BOOK / name)
     found = [a for a in answers() if _contains(text, a)]
     assert found == [], f"{name} shows answers: {found[:10]}"
+    if answers is _googlenet_answers:
+        assert _options_shown_evenly(text) == []
+
+
+def test_an_option_quoted_in_the_prose_would_stand_out():
+    rec = next(r for r in _data.records("googlenet") if "options" in r)
+    letter = _data.opened("googlenet", rec, "answer", KEYS["googlenet"])
+    shown = "\n".join(o["en"] for o in rec["options"].values())
+    assert _options_shown_evenly(shown) == []
+    assert _options_shown_evenly(shown + "\nAs the slides say: " + rec["options"][letter]["en"])
 
 
 def test_the_search_would_find_an_answer():

@@ -130,6 +130,9 @@ def _variant(size: int) -> dict[str, dict]:
     """Input and output shapes of every module at 3×size×size, evaluation mode, through the
     main path up to inception 5b (the 7×7 average pool fits 224×224 alone)."""
     model = _model()
+    # before the hooks: the first _facts() traces this same model at 224×224, and a hook of ours
+    # would keep those shapes
+    order = [name for name in _facts()["order"] if not name.startswith("aux")]
     shapes: dict[str, dict] = {}
 
     def record(module, inputs, output, path):   # returns None: the output stays as it is
@@ -140,9 +143,7 @@ def _variant(size: int) -> dict[str, dict]:
     try:
         with torch.no_grad():
             x = torch.zeros(1, 3, size, size, device="meta")
-            for name in _facts()["order"]:
-                if name.startswith("aux"):
-                    continue
+            for name in order:
                 x = getattr(model, name)(x)
                 if name == SHAPE_LAYERS[-1]:
                     break
