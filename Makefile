@@ -37,27 +37,25 @@ book: $(STAMP)
 	@echo "Book built: _build/html/index.html"
 
 # The teacher's edition: the student edition plus book/teacher/ (the teacher's guide, the answer
-# keys, the example review), from _toc.yml with book/teacher/toc.yml's part added
-# (scripts/teacher_toc.py). Into _build/teacher/_build/html; keep it away from students until the
-# deadline. `make book` never builds these pages.
+# keys, the example review), from _toc.yml with book/teacher/toc.yml's part added, strict like
+# `make book` (scripts/build_teacher.py; English only). Into _build/teacher/html (run it after
+# `make book`, which empties _build/); keep it away from students until the deadline. `make book`
+# never builds these pages.
 TEACHER := _build/teacher
 book-teacher: $(STAMP)
-	rm -rf $(TEACHER)
-	$(BIN)/python scripts/teacher_toc.py $(TEACHER)/_toc_teacher.yml
-	$(BIN)/jupyter-book build . --toc $(TEACHER)/_toc_teacher.yml --path-output $(TEACHER) \
-	  --warningiserror --nitpick --keep-going
-	@echo "Teacher's edition built: $(TEACHER)/_build/html/index.html"
+	$(BIN)/python scripts/build_teacher.py
+	@echo "Teacher's edition built: $(TEACHER)/html/index.html"
 
 # What Colab opens: book/'s notebooks as plain Jupyter markdown in colab/ (committed; the book's
 # Colab buttons point there), and the teacher's pages in colab-teacher/. The builds write them
-# into _build/colab/ and _build/teacher/_build/colab-teacher/ from their resolved doctrees
+# into _build/colab/ and _build/teacher/colab-teacher/ from their resolved doctrees
 # (book/_ext/colab_notebooks.py); this copies them. Run after changing a notebook:
 # tests/test_colab.py fails while colab/ or colab-teacher/ differs from what the builds write.
 .PHONY: colab
 colab: book book-teacher
 	rm -rf colab colab-teacher
 	cp -r _build/colab colab
-	cp -r $(TEACHER)/_build/colab-teacher colab-teacher
+	cp -r $(TEACHER)/colab-teacher colab-teacher
 
 # The chapters as notebooks to run and change on this machine: JupyterLab (installed into .venv on
 # first use) opened on notebooks/, a working copy of colab/ (plain Jupyter markdown: book/ holds

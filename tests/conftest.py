@@ -85,7 +85,7 @@ def teacher_toc_files() -> list[str]:
     return _files_in(part.get("chapters"))
 
 
-def _build_book(tmp_path_factory, name: str, toc=None) -> BuiltBook:
+def _build_book(tmp_path_factory, name: str, teacher: bool = False) -> BuiltBook:
     """Build the book strictly (warnings are errors, nitpicky references) into a temporary folder."""
     import time
 
@@ -95,10 +95,11 @@ def _build_book(tmp_path_factory, name: str, toc=None) -> BuiltBook:
     out = tmp_path_factory.mktemp(name)
     cmd = [str(jupyter_book), "build", str(REPO), "--path-output", str(out),
            "--warningiserror", "--nitpick", "--keep-going"]
-    if toc is not None:
-        subprocess.run([sys.executable, str(REPO / "scripts" / "teacher_toc.py"), str(out / toc)],
-                       check=True)
-        cmd += ["--toc", str(out / toc)]
+    html = out / "_build" / "html"
+    if teacher:   # as `make book-teacher` builds it
+        cmd = [sys.executable, str(REPO / "scripts" / "build_teacher.py"), "--output", str(out),
+               "--verbose"]
+        html = out / "_build" / "teacher" / "html"
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
@@ -110,7 +111,6 @@ def _build_book(tmp_path_factory, name: str, toc=None) -> BuiltBook:
     if proc.returncode != 0:
         pytest.fail(f"jupyter-book build failed (exit {proc.returncode}); log tail:\n{_tail(log)}",
                     pytrace=False)
-    html = out / "_build" / "html"
     if not (html / "index.html").exists():
         pytest.fail(f"the build produced no {html / 'index.html'}; log tail:\n{_tail(log)}",
                     pytrace=False)
@@ -125,9 +125,9 @@ def built_book(tmp_path_factory) -> BuiltBook:
 
 @pytest.fixture(scope="session")
 def built_teacher_book(tmp_path_factory) -> BuiltBook:
-    """The teacher's edition (`make book-teacher`: _toc.yml plus book/teacher/toc.yml's part),
-    built once per session."""
-    return _build_book(tmp_path_factory, "teacher-book", toc="_toc_teacher.yml")
+    """The teacher's edition (`make book-teacher`, scripts/build_teacher.py: _toc.yml plus
+    book/teacher/toc.yml's part), built once per session."""
+    return _build_book(tmp_path_factory, "teacher-book", teacher=True)
 
 
 # --- the browser ------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ KEY_CONTENT = {
 TEACHER_CONTENT = {
     "book/teacher/guide": ["--marks", "--release", "gln-vwdk-nscf-fcy6-aeyu", "rsn-ugbe-38jf-pvyd-thur",
                            "마감 (deadline)", "AI 도구 (AI use)", "byte-order mark"],
-    "book/teacher/googlenet_answer_key": ["80 correct / 83 answered", "training: D", "51,079,168",
+    "book/teacher/googlenet_answer_key": ["112 correct / 112 answered", "training: D", "51,079,168",
                                           "dimension reduction"],
     "book/teacher/resnet_answer_key": ["figure7: B", "12 correct / 12 answered", "points: 30.0 / 30"],
     "book/teacher/resnet_review_example": ["An experiment of my own", "How this review scores",
@@ -161,6 +161,11 @@ def test_the_student_edition_holds_no_answer_key_and_no_example(built_book):
     assert not found, found
     colab = built_book.html.parent / "colab-teacher"
     assert not colab.exists() and not (REPO / "colab" / "teacher").exists()
+    # the students' Colab notebooks, as built and as committed (the English ones)
+    notebooks = list((built_book.html.parent / "colab").rglob("*.ipynb"))
+    notebooks += list((REPO / "colab").rglob("*.ipynb"))   # every language's
+    found = [f"{p.relative_to(p.parents[1])}: {a}" for p in notebooks for a in ANSWERS if a in p.read_text(encoding="utf-8")]
+    assert notebooks and not found, found
 
 
 def test_the_teachers_edition_builds_strictly_and_adds_its_pages(built_teacher_book, built_book):

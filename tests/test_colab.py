@@ -120,7 +120,7 @@ def test_colab_links_resolve(colab, built_book):
                         dead.append(f"{where} (no such anchor on the page)")
                 elif not re.match(r"https?://", url):
                     dead.append(f"{where} (relative link)")
-    assert checked > 300, f"only {checked} links found: is the check broken?"
+    assert checked > 250, f"only {checked} links found: is the check broken?"
     assert not dead, "dead links in colab/:\n" + "\n".join(dead[:20])
 
 
@@ -227,8 +227,10 @@ def test_teacher_colab_notebooks_are_current_and_apart(built_teacher_book):
     assert not stale, f"colab-teacher/ is stale ({stale}): run `make colab` and commit it"
     students = {p.relative_to(built / "colab").as_posix(): p.read_text("utf-8")
                 for p in (built / "colab").rglob("*.ipynb")}
-    assert students == {p.relative_to(REPO / "colab").as_posix(): p.read_text("utf-8")
-                        for p in (REPO / "colab").rglob("*.ipynb")}
+    # the English notebooks of colab/ (a translated edition's, colab/<language>/, are not built here)
+    assert students == {f"{doc}.ipynb": (REPO / "colab" / f"{doc}.ipynb").read_text("utf-8")
+                        for doc in DOCS if (REPO / "colab" / f"{doc}.ipynb").exists()}
+    assert sorted(students) == sorted(f"{doc}.ipynb" for doc in DOCS)
     assert not any("teacher" in name for name in students)
 
 
@@ -243,6 +245,10 @@ def test_teacher_colab_notebooks_are_the_books_code_without_raw_myst(doc):
     cells = _code(nb)
     assert cells[0]["id"] == "colab-install"
     assert [c["id"] for c in cells[1:]] == [c["id"] for c in book]
+    # the published book is the student edition: a teacher's page is linked on GitHub or Colab
+    unpublished = [url for _, text in _markdown(nb) for url in re.findall(r"\]\(([^)\s]+)\)", text)
+                   if url.startswith(BASEURL + "book/teacher/")]
+    assert not unpublished, unpublished
 
 
 @pytest.mark.parametrize("doc", DOCS)

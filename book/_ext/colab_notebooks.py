@@ -148,6 +148,13 @@ class Book:
         cell_id = self.notebooks[doc].cells[index].id
         return f"#scrollTo={cell_id}" if doc == here else colab_link(self.config, doc, cell_id)
 
+    def page_link(self, doc: str, fragment: str = "") -> str:
+        """A page of the book that is not a notebook: on the published book, or, for a teacher's
+        page (not published with the student edition), its source on GitHub."""
+        if doc.startswith(TEACHER_DIR + "/"):
+            return self.github_link(Path(self.app.srcdir) / self.source(doc))
+        return f"{self.baseurl}{doc}.html" + (f"#{fragment}" if fragment else "")
+
     def github_link(self, path: Path, raw: bool = False) -> str:
         relative = path.resolve().relative_to(Path(self.app.srcdir).resolve()).as_posix()
         return f"{self.repo_url}/blob/{self.branch}/{relative}" + ("?raw=true" if raw else "")
@@ -276,7 +283,7 @@ class Page:
         config, numbers = self.book.config, self.book.env.toc_secnumbers.get(self.doc, {})
         where = (_("chapter {number}").format(number=".".join(map(str, numbers[""])))
                  if numbers.get("") else _("a page"))
-        page = f"{self.book.baseurl}{self.doc}.html"
+        page = self.book.page_link(self.doc)
         return quote(_("This is the Colab version of {where} of the book [{title}]({page}), "
                        "generated from `{source}`. Solutions are folded: try an exercise before "
                        "you open its solution. Solution code cells show only their title; run "
@@ -455,7 +462,7 @@ class Page:
                 return self.book.cell_link(page, parts.fragment, self.doc)
             return colab_link(self.book.config, page)
         if page in self.book.env.all_docs:
-            return self.book.baseurl + path + (f"#{parts.fragment}" if parts.fragment else "")
+            return self.book.page_link(page, parts.fragment)
         raise self.error(f"a link to {uri}, which is not a page of the book")
 
     # cells
