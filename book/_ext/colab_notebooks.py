@@ -613,4 +613,4 @@ def write_notebooks(app, exception) -> None:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    LOGGER.info(f"colab: {len(book.notebooks)} notebooks written to {folder / app.config.colab_folder}")
+    LOGGER.info(f"colab: {len(book.notebooks)} notebooks written under {folder}")

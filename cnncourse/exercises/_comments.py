@@ -348,36 +348,25 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
                               "비율도") + " 아닙니다"))
     blank(_RATE, rate)
 
-    def stride(m):
-        nonlocal good
-        s = _int(m.group(1) or m.group(2))
-        if facts.strides and s not in facts.strides:
-            problems.append(tr(f"the comment says stride {s}; no layer on this line has that stride",
-                               f"주석은 스트라이드 {s}라고 하지만, 이 줄에는 스트라이드가 {s}인 층이 없습니다"))
-        else:
-            good += bool(facts.strides)
-    blank(_STRIDE, stride)
+    def one_of(allowed, en, ko):   # a stated stride, padding or kernel size: one of the line's
+        def check(m):
+            nonlocal good
+            n = _int(next(g for g in m.groups() if g))
+            if allowed and n not in allowed:
+                problems.append(tr(en.format(n=n), ko.format(n=n)))
+            else:
+                good += bool(allowed)
+        return check
 
-    def padding(m):
-        nonlocal good
-        p = _int(m.group(1))
-        if facts.paddings and p not in facts.paddings:
-            problems.append(tr(f"the comment says padding {p}; no layer on this line has that padding",
-                               f"주석은 패딩 {p}라고 하지만, 이 줄에는 패딩이 {p}인 층이 없습니다"))
-        else:
-            good += bool(facts.paddings)
-    blank(_PADDING, padding)
-
-    def kernel_word(m):
-        nonlocal good
-        k = _int(m.group(1))
-        if facts.kernels and k not in facts.kernels:
-            problems.append(tr(f"the comment names a {k}×{k} kernel; no layer on this line has that "
-                               "kernel size",
-                               f"주석은 커널 크기를 {k}×{k}라고 하지만, 이 줄에는 그런 커널의 층이 없습니다"))
-        else:
-            good += bool(facts.kernels)
-    blank(_KERNEL, kernel_word)
+    blank(_STRIDE, one_of(
+        facts.strides, "the comment says stride {n}; no layer on this line has that stride",
+        "주석은 스트라이드 {n}라고 하지만, 이 줄에는 스트라이드가 {n}인 층이 없습니다"))
+    blank(_PADDING, one_of(
+        facts.paddings, "the comment says padding {n}; no layer on this line has that padding",
+        "주석은 패딩 {n}라고 하지만, 이 줄에는 패딩이 {n}인 층이 없습니다"))
+    blank(_KERNEL, one_of(
+        facts.kernels, "the comment names a {n}×{n} kernel; no layer on this line has that kernel size",
+        "주석은 커널 크기를 {n}×{n}라고 하지만, 이 줄에는 그런 커널의 층이 없습니다"))
 
     def pair(m):
         nonlocal good
