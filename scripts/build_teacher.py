@@ -8,8 +8,8 @@ Its table of contents is made from _toc.yml each time (``teacher_toc``), so that
 never list different chapters; the chapters keep the student edition's numbers (the added part
 is unnumbered). The build is strict (warnings are errors, nitpicky references), as `make book`'s.
 The teacher's edition is English only: where _config.yml lists translated editions
-(``book_editions``), this build names just the first, so that no page links to a Korean twin
-that the teacher's edition does not have. HTML goes to _build/teacher/html/, the Colab notebooks
+(``book_editions``), this build's copy of it names just the first, so that no page links to a
+Korean twin that the teacher's edition does not have. HTML goes to _build/teacher/html/, the Colab notebooks
 to _build/teacher/colab/ (the students' pages) and _build/teacher/colab-teacher/ (the teacher's).
 """
 from __future__ import annotations
@@ -51,15 +51,21 @@ def write_toc(path: Path) -> Path:
     return path
 
 
-def overrides(toc: Path) -> dict:
-    """What `jupyter-book build --toc TOC --warningiserror --nitpick` sets, English only."""
+def write_config(path: Path) -> Path:
+    """_config.yml for this build: English only (``book_editions`` narrowed to its first entry;
+    an override cannot do it, Jupyter Book merges dicts), the local extensions' folders made
+    absolute (they are read relative to the config file)."""
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    editions = ((config.get("sphinx") or {}).get("config") or {}).get("book_editions")
-    found = {"external_toc_path": toc.as_posix(), "latex_individualpages": False, "nitpicky": True}
+    sphinx = config.setdefault("sphinx", {})
+    editions = (sphinx.get("config") or {}).get("book_editions")
     if editions:
         first = next(iter(editions))
-        found.update(book_editions={first: editions[first]}, language=first)
-    return found
+        sphinx["config"]["book_editions"] = {first: editions[first]}
+    sphinx["local_extensions"] = {name: str((REPO / folder).resolve()) for name, folder
+                                  in (sphinx.get("local_extensions") or {}).items()}
+    path.write_text("# made by scripts/build_teacher.py from _config.yml\n"
+                    + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def build(out: Path, log: io.StringIO) -> Path:
@@ -68,9 +74,13 @@ def build(out: Path, log: io.StringIO) -> Path:
 
     shutil.rmtree(out, ignore_errors=True)
     toc = write_toc(out / "_toc_teacher.yml")
+    config = write_config(out / "_config_teacher.yml")
+    # what `jupyter-book build --toc TOC --warningiserror --nitpick --keep-going` sets
+    overrides = {"external_toc_path": toc.as_posix(), "latex_individualpages": False,
+                 "nitpicky": True}
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        result = build_sphinx(REPO, out / "html", noconfig=True, path_config=str(CONFIG),
-                              confoverrides=overrides(toc), doctreedir=out / ".doctrees",
+        result = build_sphinx(REPO, out / "html", noconfig=True, path_config=str(config),
+                              confoverrides=overrides, doctreedir=out / ".doctrees",
                               builder="html", warningiserror=True, keep_going=True,
                               freshenv=True)
     if result:   # a status code or the exception Sphinx raised
