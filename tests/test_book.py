@@ -161,11 +161,12 @@ def test_the_student_edition_holds_no_answer_key_and_no_example(built_book):
     assert not found, found
     colab = built_book.html.parent / "colab-teacher"
     assert not colab.exists() and not (REPO / "colab" / "teacher").exists()
-    # the students' Colab notebooks, as built and as committed (the English ones)
+    # the students' Colab notebooks, as built and as committed (every language's)
     notebooks = list((built_book.html.parent / "colab").rglob("*.ipynb"))
-    notebooks += list((REPO / "colab").rglob("*.ipynb"))   # every language's
-    found = [f"{p.relative_to(p.parents[1])}: {a}" for p in notebooks for a in ANSWERS if a in p.read_text(encoding="utf-8")]
-    assert notebooks and not found, found
+    notebooks += list((REPO / "colab").rglob("*.ipynb"))
+    found = [f"{p}: {a}" for p in notebooks for a in ANSWERS if a in p.read_text(encoding="utf-8")]
+    assert notebooks and not found, ("answers in the students' Colab notebooks (a stale colab/: "
+                                     f"run `make colab`): {found}")
 
 
 def test_the_teachers_edition_builds_strictly_and_adds_its_pages(built_teacher_book, built_book):
