@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test venv clean benchmark system test-isa lab
+.PHONY: book book-teacher test venv clean benchmark system test-isa lab
 
 venv: $(STAMP)
 
@@ -39,15 +39,27 @@ book: $(STAMP)
 	$(BIN)/python scripts/build_book.py
 	@echo "Book built: _build/html/index.html (English), _build/html/ko/index.html (Korean)"
 
+# The teacher's edition: the student edition plus book/teacher/ (the teacher's guide, the answer
+# keys, the example review), from _toc.yml with book/teacher/toc.yml's part added, strict like
+# `make book` (scripts/build_teacher.py; English only). Into _build/teacher/html (run it after
+# `make book`, which empties _build/); keep it away from students until the deadline. `make book`
+# never builds these pages.
+TEACHER := _build/teacher
+book-teacher: $(STAMP)
+	$(BIN)/python scripts/build_teacher.py
+	@echo "Teacher's edition built: $(TEACHER)/html/index.html"
+
 # What Colab opens: book/'s notebooks as plain Jupyter markdown in colab/ (committed; the book's
-# Colab buttons point there), the Korean edition's in colab/ko/. The book build writes them into
-# _build/colab/ from its resolved doctrees (book/_ext/colab_notebooks.py); this copies them. Run
-# after changing a notebook or a translation: tests/test_colab.py and tests/test_i18n.py fail
-# while colab/ differs from what the build writes.
+# Colab buttons point there), the Korean edition's in colab/ko/, and the teacher's pages in
+# colab-teacher/. The builds write them into _build/colab/ and _build/teacher/colab-teacher/ from
+# their resolved doctrees (book/_ext/colab_notebooks.py); this copies them. Run after changing a
+# notebook or a translation: tests/test_colab.py and tests/test_i18n.py fail while colab/ or
+# colab-teacher/ differs from what the builds write.
 .PHONY: colab
-colab: book
-	rm -rf colab
+colab: book book-teacher
+	rm -rf colab colab-teacher
 	cp -r _build/colab colab
+	cp -r $(TEACHER)/colab-teacher colab-teacher
 
 # The Korean edition's catalogs brought up to date with the English source: the pages' messages
 # (Sphinx's gettext builder) into locale/ko/LC_MESSAGES/<page>.po, the Colab writer's into

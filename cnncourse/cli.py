@@ -360,14 +360,26 @@ def _add_grade(sub) -> None:
     p = sub.add_parser(
         "grade", help="grade a class's submission files (JSON from hw.save); runs no student code",
         description="Grade submission files written by hw.save(answers, path, student=...). Each "
-                    "file is read as data, never executed, and gives one row of the CSV: its score, "
-                    "or why it could not be graded. The batch always finishes; the exit status is "
-                    "1 when any file was not graded, 2 when an output would replace an input.")
+                    "file is read as data, never executed, and gives one row of the CSV: its points "
+                    "per part (the weights of the assignment's brief), or why it could not be graded. "
+                    "The batch always finishes; the exit status is 1 when any file was not graded, 2 "
+                    "when an output would replace an input or an option cannot be used.")
     p.add_argument("assignment", choices=sorted(CHECKERS), help="googlenet (assignment 1) or resnet (2)")
     p.add_argument("submissions", nargs="+", help="submission files, or folders of *.json files")
-    p.add_argument("--csv", help="write one row per file to this CSV file (at the end, atomically)")
+    p.add_argument("--csv", help="write one row per file to this CSV file (UTF-8 with a byte-order mark, "
+                                 "which Excel needs for Hangul; written at the end, atomically)")
     p.add_argument("--feedback", metavar="DIR",
                    help="write one feedback text file per student into DIR, named after the student id")
+    p.add_argument("--lang", choices=["en", "ko"],
+                   help="write every feedback file (and this summary) in English or Korean (default: "
+                        "each in the language the student worked in)")
+    p.add_argument("--release", metavar="KEY",
+                   help="the assignment's release key (in the teacher's guide): scores the sealed items "
+                        "(multiple choice, numbers read off a paper); without it they are not scored")
+    p.add_argument("--marks", metavar="CSV",
+                   help="hand marks: a CSV with a 'student' column and one column per rubric criterion "
+                        "(f1, f2 / r1..r9: full, half or none), such as the grade CSV with those columns "
+                        "filled in; adds the hand-marked parts to each total")
     p.set_defaults(func=_cmd_grade)
 
 
@@ -375,8 +387,9 @@ def _cmd_grade(args) -> int:
     from .exercises.grading import OutputError, grade
 
     try:
-        results = grade(args.assignment, args.submissions, csv_path=args.csv, feedback_dir=args.feedback)
-    except OutputError as exc:
+        results = grade(args.assignment, args.submissions, csv_path=args.csv, feedback_dir=args.feedback,
+                        lang=args.lang, key=args.release, marks=args.marks)
+    except (OutputError, ValueError) as exc:   # an output, a key or a marks file that cannot be used
         print(f"error: {exc}", file=sys.stderr)
         return 2
     not_graded = sum(not g.ok for g in results)

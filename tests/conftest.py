@@ -80,19 +80,29 @@ def _tail(text: str, lines: int = 60) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> BuiltBook:
-    """Build the book once per session, strictly (warnings are errors, nitpicky references)."""
+def teacher_toc_files() -> list[str]:
+    """The documents that the teacher's edition adds (book/teacher/toc.yml)."""
+    part = yaml.safe_load((REPO / "book" / "teacher" / "toc.yml").read_text(encoding="utf-8"))
+    return _files_in(part.get("chapters"))
+
+
+def _build_book(tmp_path_factory, name: str, teacher: bool = False) -> BuiltBook:
+    """Build the book strictly (warnings are errors, nitpicky references) into a temporary folder."""
     import time
 
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     if not jupyter_book.exists():
         pytest.fail(f"jupyter-book not found next to {sys.executable}; run `make venv`")
-    out = tmp_path_factory.mktemp("book")
+    out = tmp_path_factory.mktemp(name)
     # the English edition as `make book` builds it (Jupyter Book's build, --warningiserror
     # --nitpick --keep-going); tests/test_i18n.py adds the Korean one into the same tree
     cmd = [sys.executable, str(REPO / "scripts" / "build_book.py"), "--edition", "en",
            "--output", str(out), "--verbose"]
+    html = out / "_build" / "html"
+    if teacher:   # as `make book-teacher` builds it
+        cmd = [sys.executable, str(REPO / "scripts" / "build_teacher.py"), "--output", str(out),
+               "--verbose"]
+        html = out / "_build" / "teacher" / "html"
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
@@ -104,11 +114,23 @@ def built_book(tmp_path_factory) -> BuiltBook:
     if proc.returncode != 0:
         pytest.fail(f"the book build failed (exit {proc.returncode}); log tail:\n{_tail(log)}",
                     pytrace=False)
-    html = out / "_build" / "html"
     if not (html / "index.html").exists():
         pytest.fail(f"the build produced no {html / 'index.html'}; log tail:\n{_tail(log)}",
                     pytrace=False)
     return BuiltBook(html=html, log=log, seconds=seconds)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> BuiltBook:
+    """The student edition (`make book`), built once per session."""
+    return _build_book(tmp_path_factory, "book")
+
+
+@pytest.fixture(scope="session")
+def built_teacher_book(tmp_path_factory) -> BuiltBook:
+    """The teacher's edition (`make book-teacher`, scripts/build_teacher.py: _toc.yml plus
+    book/teacher/toc.yml's part), built once per session."""
+    return _build_book(tmp_path_factory, "teacher-book", teacher=True)
 
 
 # --- the browser ------------------------------------------------------------------------------

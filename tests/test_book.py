@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import numbered_toc_files, toc_files
+from conftest import REPO, numbered_toc_files, teacher_toc_files, toc_files
 pytestmark = pytest.mark.repo  # the built book; `make compat` deselects it
 
 # Distinctive strings each page must contain in its article body (matched case-insensitively,
@@ -25,6 +25,20 @@ KEY_CONTENT = {
     "book/training": ["Fashion-MNIST", "plain-56", "--extend"],
     "book/glossary": ["보조 분류기"],
     "book/references": ["Deep Residual Learning"],
+    "book/assignments/googlenet_annotation": ["과제 안내", "input_size", "(f)", "hw.save", "hw.release",
+                                              "코드 설명", "이유를 말한다", "Says why"],
+    "book/assignments/resnet_review": ["과제 안내", "1,500–2,500", "own experiment", "r5. 실험",
+                                       "8. Verdict", "hw.release"],
+}
+# The teacher's edition's pages, in the teacher's build only.
+TEACHER_CONTENT = {
+    "book/teacher/guide": ["--marks", "--release", "gln-vwdk-nscf-fcy6-aeyu", "rsn-ugbe-38jf-pvyd-thur",
+                           "마감 (deadline)", "AI 도구 (AI use)", "byte-order mark"],
+    "book/teacher/googlenet_answer_key": ["112 correct / 112 answered", "training: D", "51,079,168",
+                                          "dimension reduction"],
+    "book/teacher/resnet_answer_key": ["figure7: B", "12 correct / 12 answered", "points: 30.0 / 30"],
+    "book/teacher/resnet_review_example": ["An experiment of my own", "How this review scores",
+                                           "Total 100"],
 }
 
 
@@ -125,3 +139,81 @@ def test_at_most_two_visible_assert_only_cells(built_book, doc):
                 and any(ln.startswith("assert") for ln in lines):
             only_asserts.append(lines[0])
     assert len(only_asserts) <= 2, f"{doc} shows {len(only_asserts)} assert-only cells: {only_asserts}"
+
+
+# --- the two editions ------------------------------------------------------------------------
+
+# What only the teacher's edition may show: the release keys, the answer keys' and the example
+# review's headings, and comments of the answer key.
+ANSWERS = ["gln-vwdk-nscf-fcy6-aeyu", "rsn-ugbe-38jf-pvyd-thur", "Answer key", "Example answer",
+           "How this review scores", "the finest scale, and cheap", "Teacher's edition"]
+
+
+def test_the_student_edition_holds_no_answer_key_and_no_example(built_book):
+    """Issue 20: the answer key and the example review sat in the students' table of contents."""
+    assert not (built_book.html / "book" / "teacher").exists()
+    found = []
+    for page in built_book.html.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        found += [f"{page.relative_to(built_book.html)}: {a}" for a in ANSWERS if a in text]
+    index = (built_book.html / "searchindex.js").read_text(encoding="utf-8")
+    found += [f"searchindex.js: {a}" for a in ANSWERS if a.lower() in index.lower()]
+    assert not found, found
+    colab = built_book.html.parent / "colab-teacher"
+    assert not colab.exists() and not (REPO / "colab" / "teacher").exists()
+    # the students' Colab notebooks, as built and as committed (every language's)
+    notebooks = list((built_book.html.parent / "colab").rglob("*.ipynb"))
+    notebooks += list((REPO / "colab").rglob("*.ipynb"))
+    found = [f"{p}: {a}" for p in notebooks for a in ANSWERS if a in p.read_text(encoding="utf-8")]
+    assert notebooks and not found, ("answers in the students' Colab notebooks (a stale colab/: "
+                                     f"run `make colab`): {found}")
+
+
+def test_the_teachers_edition_builds_strictly_and_adds_its_pages(built_teacher_book, built_book):
+    lines = [line for line in built_teacher_book.log.splitlines() if "WARNING" in line]
+    assert not lines, "the teacher's build warned:\n" + "\n".join(lines[:30])
+    for doc in toc_files() + teacher_toc_files():
+        assert built_teacher_book.page(doc).exists(), doc
+    for doc, strings in TEACHER_CONTENT.items():
+        text = article_text(built_teacher_book.page(doc)).casefold()
+        missing = [x for x in strings if x.casefold() not in text]
+        assert not missing, f"{doc}.html lacks {missing}"
+    # the chapters keep the student edition's numbers
+    for doc in numbered_toc_files():
+        number = lambda book: re.search(r'<span class="section-number">([\d.]+) ', book.page(doc).read_text(
+            encoding="utf-8")).group(1)
+        assert number(built_teacher_book) == number(built_book), doc
+
+
+def _example_review() -> tuple[str, str]:
+    """The example review's markdown (code blocks removed) and its stored outputs' figure names."""
+    import json
+
+    nb = json.loads((REPO / "book" / "teacher" / "resnet_review_example.ipynb").read_text(encoding="utf-8"))
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    figures = [c for c in nb["cells"] if c["cell_type"] == "code"
+               and any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
+    return re.sub(r"```.*?```", " ", text, flags=re.S), figures
+
+
+def test_the_example_review_meets_its_own_specification():
+    """Issue 20: the example had ~1,300 words against 1,500–2,500 and no experiment of its own;
+    it is scored with the rubric on its page, every criterion (r1–r9) given a level."""
+    text, figures = _example_review()
+    review = text[text.index("## 1. Problem"):text.index("## References")]
+    words = len(re.findall(r"\w+", review))
+    assert 1500 <= words <= 2500, words
+    headings = re.findall(r"^## (\d)\. (\w[\w -]*\w)", review, flags=re.M)
+    assert [int(n) for n, _ in headings] == list(range(1, 9)), headings
+    assert [h.strip() for _, h in headings][:8] == ["Problem", "Key idea", "Method", "Architecture",
+                                                    "Experiments", "Limitations", "Follow-ups", "Verdict"]
+    experiment = review[review.index("An experiment of my own"):]
+    assert "CPU" in experiment[:1500] and figures, "an experiment of its own, sized for a CPU, with its figure"
+    scoring = text[text.index("How this review scores"):]
+    rows = re.findall(r"^\| (\d)\. [^|]+\| (full|half|none) \| (\d+) \|", scoring, flags=re.M)
+    assert [int(n) for n, _, _ in rows] == list(range(1, 10)), rows
+    from cnncourse.exercises import resnet
+    points = [int(re.search(r"\| r%d\. [^|]+\| (\d+) \|" % i, resnet.rubric()).group(1)) for i in range(1, 10)]
+    given = [int(p) for _, _, p in rows]
+    assert given == [{"full": p, "half": p / 2, "none": 0}[lvl] for p, (_, lvl, _) in zip(points, rows)]
+    assert f"Total {sum(given)}" in scoring

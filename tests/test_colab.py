@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import toc_files
+from conftest import teacher_toc_files, toc_files
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.repo   # needs book/, colab/ and the book build (not the installed wheel)
@@ -32,6 +32,9 @@ BLOB = f"{REPO_URL}/blob/{CONFIG['repository'].get('branch', 'main')}/"
 COLAB = f"{CONFIG['launch_buttons']['colab_url']}/github/{REPO_URL.split('github.com/')[1]}/"
 BASEURL = CONFIG["html"]["baseurl"]
 DOCS = [doc.removeprefix("book/") for doc in toc_files() if (REPO / f"{doc}.ipynb").exists()]
+# the teacher's edition's notebooks: book/teacher/<x>.ipynb -> colab-teacher/<x>.ipynb
+TEACHER_DOCS = [doc.removeprefix("book/teacher/") for doc in teacher_toc_files()
+                if (REPO / f"{doc}.ipynb").exists()]
 
 
 def _read(path: Path) -> dict:
@@ -118,7 +121,7 @@ def test_colab_links_resolve(colab, built_book):
                         dead.append(f"{where} (no such anchor on the page)")
                 elif not re.match(r"https?://", url):
                     dead.append(f"{where} (relative link)")
-    assert checked > 300, f"only {checked} links found: is the check broken?"
+    assert checked > 250, f"only {checked} links found: is the check broken?"
     assert not dead, "dead links in colab/:\n" + "\n".join(dead[:20])
 
 
@@ -210,6 +213,43 @@ def _names(source: str) -> tuple[set[str], set[str]]:
     names = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
     bound |= {n.id for n in names if isinstance(n.ctx, ast.Store)}
     return bound, {n.id for n in names if isinstance(n.ctx, ast.Load)}
+
+
+def test_teacher_colab_notebooks_are_current_and_apart(built_teacher_book):
+    """The teacher's pages have Colab notebooks of their own, in colab-teacher/, never in the
+    students' colab/; the teacher's build writes the students' notebooks as the student build does."""
+    built = built_teacher_book.html.parent
+    wanted = {p.relative_to(built / "colab-teacher").as_posix(): p.read_text("utf-8")
+              for p in (built / "colab-teacher").rglob("*.ipynb")}
+    assert sorted(wanted) == sorted(f"{doc}.ipynb" for doc in TEACHER_DOCS)
+    have = {p.relative_to(REPO / "colab-teacher").as_posix(): p.read_text("utf-8")
+            for p in (REPO / "colab-teacher").rglob("*.ipynb")}
+    stale = sorted(p for p in wanted.keys() | have.keys() if wanted.get(p) != have.get(p))
+    assert not stale, f"colab-teacher/ is stale ({stale}): run `make colab` and commit it"
+    students = {p.relative_to(built / "colab").as_posix(): p.read_text("utf-8")
+                for p in (built / "colab").rglob("*.ipynb")}
+    # the English notebooks of colab/ (a translated edition's, colab/<language>/, are not built here)
+    assert students == {f"{doc}.ipynb": (REPO / "colab" / f"{doc}.ipynb").read_text("utf-8")
+                        for doc in DOCS if (REPO / "colab" / f"{doc}.ipynb").exists()}
+    assert sorted(students) == sorted(f"{doc}.ipynb" for doc in DOCS)
+    assert not any("teacher" in name for name in students)
+
+
+@pytest.mark.parametrize("doc", TEACHER_DOCS)
+def test_teacher_colab_notebooks_are_the_books_code_without_raw_myst(doc):
+    nb = _read(REPO / "colab-teacher" / f"{doc}.ipynb")
+    found = [f"{what}: {m.group(0)!r}" for _, text in _markdown(nb)
+             for what, pattern in RAW_MYST.items() for m in pattern.finditer(text)]
+    assert not found, found
+    book = [c for c in _code(_read(REPO / "book" / "teacher" / f"{doc}.ipynb")) if "".join(c["source"]).strip()
+            and "remove-cell" not in c["metadata"].get("tags", [])]
+    cells = _code(nb)
+    assert cells[0]["id"] == "colab-install"
+    assert [c["id"] for c in cells[1:]] == [c["id"] for c in book]
+    # the published book is the student edition: a teacher's page is linked on GitHub or Colab
+    unpublished = [url for _, text in _markdown(nb) for url in re.findall(r"\]\(([^)\s]+)\)", text)
+                   if url.startswith(BASEURL + "book/teacher/")]
+    assert not unpublished, unpublished
 
 
 @pytest.mark.parametrize("doc", DOCS)

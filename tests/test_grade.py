@@ -18,14 +18,36 @@ import torch
 from cnncourse.cli import main
 from cnncourse.exercises import googlenet, grading, resnet
 
-GOOD_COMMENTS_EN = ["explains what this line computes", "keeps the spatial size of the map"]
-GOOD_COMMENTS_KO = ["이 줄이 하는 일을 설명한다", "공간 크기를 그대로 유지한다"]
+REPO = Path(__file__).resolve().parents[1]
+KEYS = {a: json.loads((REPO / "book" / "teacher" / "questions" / f"{a}.json").read_text(encoding="utf-8"))
+        ["release_key"] for a in ("googlenet", "resnet")}
+
+def _comment(line, korean, rng):
+    """A comment a student who read the line writes: its operation named (in the vocabulary of
+    its kind) and, for a convolution, its kernel — sometimes a generic one that says nothing."""
+    if rng.random() < 0.15:
+        return "이 줄의 코드 설명" if korean else "explains the line"
+    words = {"conv": ("합성곱", "convolution"), "pool": ("풀링", "pooling"), "lrn": ("정규화", "LRN"),
+             "concat": ("이어 붙임", "concatenation"), "relu": ("ReLU", "ReLU"), "dropout": ("드롭아웃", "dropout"),
+             "linear": ("완전 연결 층", "linear layer"), "flatten": ("펼치기", "flatten"), "loss": ("손실", "loss"),
+             "aux": ("보조 분류기", "auxiliary head"), "inception": ("인셉션 모듈", "inception module"),
+             "branch": ("브랜치", "branch"), "mode": ("학습 모드", "training mode"), "output": ("출력", "output"),
+             "unpack": ("세 출력 분리", "unpack"), "input": ("입력", "input"), "args": ("인자", "arguments"),
+             "network": ("네트워크", "network"), "training-output": ("학습 출력", "training output")}
+    text = " 다음 ".join(words[k][0] if korean else words[k][1] for k in line.kinds)
+    facts = googlenet.line_facts(line.number)
+    if "conv" in line.kinds:
+        text += f" {min(facts.kernels)}×{min(facts.kernels)}" if not facts.generic else " 커널과 채널" if korean \
+            else " with its kernel and channels"
+    return text
 
 
 def _student_answers(rng, korean):
-    """A realistic, partly right answer set: shapes mostly right, some wrong, comments in one language."""
-    shapes = googlenet._shapes()
-    answers = {"shapes": {}, "concat": {}, "comments": {}}
+    """A realistic, partly right answer set: an input size of one's own, shapes mostly right, some
+    in H×W×C or wrong, comments in one language, a few of them saying nothing."""
+    size = rng.choice([160, 200, 256, 300])
+    shapes = {name: googlenet._variant(size)[name]["out"] for name in googlenet.SHAPE_LAYERS}
+    answers = {"input_size": size, "shapes": {}, "branches": {}, "comments": {}}
     for name in googlenet.SHAPE_LAYERS:
         shape = shapes[name]
         roll = rng.random()
@@ -35,15 +57,15 @@ def _student_answers(rng, korean):
             answers["shapes"][name] = (shape[1], shape[2], shape[0])  # H×W×C
         elif roll < 0.9:
             answers["shapes"][name] = (shape[0] + 16, shape[1], shape[2])
-    for name in googlenet.INCEPTION_MODULES:
+    for name in googlenet.BRANCH_MODULES:
         if rng.random() < 0.8:
-            answers["concat"][name] = shapes[name][0] if rng.random() < 0.8 else torch.tensor(shapes[name][0] - 1)
-    pool = GOOD_COMMENTS_KO if korean else GOOD_COMMENTS_EN
+            widths = googlenet._widths(name)
+            answers["branches"][name] = widths if rng.random() < 0.8 else torch.tensor(widths[::-1])
     for line in googlenet.handout():
         if rng.random() < 0.85:
-            answers["comments"][line.number] = rng.choice(pool) if rng.random() < 0.9 else "aaaaaaaaaaaaaaa"
-    answers["aux"] = {"training": rng.choice("ABCD"), "evaluation": "C"}
-    answers["macs"] = {"with_reduction": 1.28e8 if rng.random() < 0.5 else 128}
+            answers["comments"][line.number] = _comment(line, korean, rng)
+    answers["aux"] = {"training": rng.choice("ABCD"), "evaluation": "A"}
+    answers["costs"] = {"macs_reduced": 5.108e7 if rng.random() < 0.5 else 54e6}
     return answers
 
 
@@ -67,17 +89,20 @@ def classroom(tmp_path_factory):
     return folder
 
 
-def test_save_writes_a_json_submission(tmp_path):
-    answers = {"shapes": {"conv1": torch.Size([64, 112, 112])}, "concat": {"inception3a": np.int64(256)},
-               "comments": {1: "정의: LRN 모듈을 만든다"}}
+def test_save_writes_a_json_submission(tmp_path, capsys):
+    answers = {"input_size": np.int64(200), "shapes": {"conv1": torch.Size([64, 100, 100])},
+               "costs": {"aux_params": np.int64(3_188_840)},
+               "comments": {1: "합성곱과 ReLU를 묶는 함수: 커널 크기와 스트라이드, 채널 수를 받는다"}}
     path = googlenet.save(answers, tmp_path / "me.json", student="홍길동")
+    said = capsys.readouterr().out
+    assert f"저장했습니다: {path.resolve()}" in said and "이 파일을 제출하세요" in said   # Korean comments
     record = json.loads(path.read_text(encoding="utf-8"))
-    assert record["assignment"] == "googlenet" and record["student"] == "홍길동"
+    assert record["assignment"] == "googlenet" and record["student"] == "홍길동" and record["lang"] == "ko"
     assert record["checker_version"] == googlenet.CHECKER_VERSION and record["saved_at"]
-    assert record["answers"]["shapes"]["conv1"] == [64, 112, 112]
+    assert record["answers"]["shapes"]["conv1"] == [64, 100, 100]
     report = googlenet.check(record["answers"])  # what the grader will see
-    assert report["shapes['conv1']"].correct and report["concat['inception3a']"].correct
-    assert report["comments[1]"].correct
+    assert report["shapes['conv1']"].correct and report["costs['aux_params']"].correct
+    assert report["comments[1]"].correct and report.lang == "ko"
     with pytest.raises(ValueError, match="student must be a non-empty string"):
         googlenet.save(answers, tmp_path / "x.json", student="")
     with pytest.raises(ValueError, match="cannot save a object|cannot save an object"):
@@ -93,7 +118,9 @@ def test_grade_a_class_of_30(classroom, tmp_path, capsys):
     printed = captured.out
     assert "error: 6 of 30 files not graded" in captured.err  # the batch finished; the status says so
     assert "googlenet: 30 files, 24 graded, 6 not graded" in printed
-    rows = list(csv.DictReader(scores.open(encoding="utf-8")))
+    assert "were not scored" in printed and "--release KEY" in printed
+    assert scores.read_bytes().startswith(b"\xef\xbb\xbf")   # UTF-8 with a BOM, for Excel
+    rows = list(csv.DictReader(scores.open(encoding="utf-8-sig")))
     assert len(rows) == 30
     by_file = {r["file"]: r for r in rows}
     assert all(by_file[f"s{i:02d}.json"]["status"] == "graded" for i in range(24))
@@ -109,12 +136,17 @@ def test_grade_a_class_of_30(classroom, tmp_path, capsys):
     scores_given = [float(by_file[f"s{i:02d}.json"]["score_percent"]) for i in range(24)]
     assert 10 < min(scores_given) <= max(scores_given) < 90  # partly right, all different
     assert int(by_file["s00.json"]["comments_correct"]) > 0
+    assert all(by_file[f"s{i:02d}.json"]["lang"] == ("ko" if i % 2 == 0 else "en") for i in range(23))
+    assert by_file["s00.json"]["total"] == "" and by_file["s00.json"]["f1"] == ""   # not marked by hand yet
     # one feedback file per file, none outside the folder
     written = sorted(p.name for p in feedback.iterdir())
     assert len(written) == 30 and "etc_passwd.txt" in written
     assert not (tmp_path / "etc").exists()
     text = (feedback / "20240001.txt").read_text(encoding="utf-8")
     assert text.startswith("Student: 20240001") and "GoogLeNet annotation (assignment 1)" in text
+    text = (feedback / "20240000.txt").read_text(encoding="utf-8")
+    assert text.startswith("학생: 20240000\n파일: s00.json") and "GoogLeNet 주석 달기 (과제 1)" in text
+    assert "아직 답하지 않은 문항" in text or "점수:" in text
 
 
 def test_grade_runs_no_student_code(tmp_path):
@@ -127,12 +159,20 @@ def test_grade_runs_no_student_code(tmp_path):
 
 
 def test_grade_resnet_folder(tmp_path, capsys):
-    resnet.save({"degradation": "B", "figure4": "A", "dHdx_at_2": 4.0}, tmp_path / "a.json", student="kim")
+    resnet.save({"figure7": "B", "coco": "A", "bottleneck_projection_ratio": 1.0}, tmp_path / "a.json",
+                student="kim", announce=False)
     (tmp_path / "notes.txt").write_text("not a submission")  # folders: only *.json files are read
     assert main(["grade", "resnet", str(tmp_path), "--csv", str(tmp_path / "s.csv")]) == 0
-    rows = list(csv.DictReader((tmp_path / "s.csv").open(encoding="utf-8")))
-    assert len(rows) == 1 and rows[0]["correct"] == "2" and rows[0]["answered"] == "3"
-    assert "resnet: 1 file, 1 graded, 0 not graded" in capsys.readouterr().out
+    rows = list(csv.DictReader((tmp_path / "s.csv").open(encoding="utf-8-sig")))
+    assert len(rows) == 1 and rows[0]["correct"] == "0" and rows[0]["answered"] == "3"
+    assert rows[0]["not_scored"] == "2" and "not scored: grade with the release key" in rows[0]["message"]
+    printed = capsys.readouterr().out
+    assert "resnet: 1 file, 1 graded, 0 not graded" in printed and "--release KEY" in printed
+    assert main(["grade", "resnet", str(tmp_path), "--csv", str(tmp_path / "s.csv"), "--release", KEYS["resnet"]]) == 0
+    rows = list(csv.DictReader((tmp_path / "s.csv").open(encoding="utf-8-sig")))
+    assert rows[0]["correct"] == "2" and rows[0]["not_scored"] == "0" and rows[0]["auto_points"] == "5.0"
+    assert main(["grade", "resnet", str(tmp_path), "--release", KEYS["googlenet"]]) == 2   # the other key
+    assert "does not open assignment 'resnet'" in capsys.readouterr().err
 
 
 def _deep(n):
@@ -208,7 +248,7 @@ def _grade(*args):
 
 
 def _rows(path):
-    return list(csv.DictReader(Path(path).open(encoding="utf-8", newline="")))
+    return list(csv.DictReader(Path(path).open(encoding="utf-8-sig", newline="")))
 
 
 def test_names_that_are_not_utf8_and_ids_with_lone_surrogates(tmp_path):
@@ -252,7 +292,7 @@ def test_csv_cells_never_run_as_formulas_and_ids_stay_on_one_line(tmp_path):
     _raw(tmp_path / "=1+1.json", "20240009")
     status, _, _ = _grade("googlenet", tmp_path, "--csv", tmp_path / "s.csv", "--feedback", tmp_path / "fb")
     assert status == 0
-    text = (tmp_path / "s.csv").read_text(encoding="utf-8")
+    text = (tmp_path / "s.csv").read_text(encoding="utf-8-sig")
     assert len(text.splitlines()) == len(ids) + 2  # a header and one line per file
     assert not re.search(r"[\x00-\x08\x0b-\x1f\u202a-\u202e\u2066-\u2069\u2028\u2029]", text.replace("\r\n", ""))
     for row in _rows(tmp_path / "s.csv"):
@@ -339,12 +379,12 @@ def test_long_names_stay_under_255_bytes(tmp_path):
 
 
 def test_median_of_an_even_count(tmp_path, capsys):
-    resnet.save({"degradation": "B"}, tmp_path / "a.json", student="a")
-    resnet.save({"degradation": "B", "figure4": "A"}, tmp_path / "b.json", student="b")
-    results = grading.grade("resnet", [tmp_path / "a.json", tmp_path / "b.json"])
-    scores = sorted(100 * g.report.score for g in results)
+    resnet.save({"figure7": "B"}, tmp_path / "a.json", student="a", announce=False)
+    resnet.save({"figure7": "B", "coco": "A"}, tmp_path / "b.json", student="b", announce=False)
+    results = grading.grade("resnet", [tmp_path / "a.json", tmp_path / "b.json"], key=KEYS["resnet"])
+    scores = sorted(g.report.points for g in results)
     assert scores[0] < scores[1]
-    assert f"median {(scores[0] + scores[1]) / 2:.1f}%" in capsys.readouterr().out
+    assert f"median {(scores[0] + scores[1]) / 2:.1f}," in capsys.readouterr().out
 
 
 def test_feedback_for_a_huge_submission_is_short(tmp_path):
@@ -381,3 +421,109 @@ def test_the_grade_command_is_defined_in_the_cli_only():
 
     assert "add_argument" not in inspect.getsource(grading) and not hasattr(grading, "add_parser")
     assert "grade" in cli.build_parser().format_help()
+
+
+# ----------------------------------------------------------------------------- weights, hand marks, languages
+
+def test_the_weights_of_the_brief_make_the_points(tmp_path):
+    """(a) 20, (b) 10, (c) 15, (d) 10, (e) 25 by the checker; (f) 20 by hand."""
+    answers = {"input_size": 200, "shapes": {"conv1": (64, 100, 100)},                 # 1 of 16 in (a)
+               "costs": {"macs_reduced": 51_079_168, "macs_naive": 258_306_048, "aux_params": 3_188_840},
+               "aux": {"training": "D", "evaluation": "A", "loss_weight": "C"}}         # all of (c), (d)
+    googlenet.save(answers, tmp_path / "kim.json", student="kim", announce=False)
+    (g,) = grading.grade("googlenet", [tmp_path / "kim.json"], key=KEYS["googlenet"], out=io.StringIO())
+    assert g.report.part_points() == pytest.approx({"a": 20 / 16, "b": 0, "c": 15, "d": 10, "e": 0})
+    assert g.report.points == pytest.approx(26.25) and g.report.max_points == 80
+
+
+def test_hand_marks_complete_the_total(tmp_path, capsys):
+    """The teacher fills the rubric's columns of the grade CSV (as Excel saves it: CP949 here) and
+    grades again with --marks: each total adds the hand-marked part (f), 20 points."""
+    for student, aux in (("김철수", "D"), ("lee", "A"), ("park", "D")):
+        googlenet.save({"aux": {"training": aux}}, tmp_path / f"{student}.json", student=student, announce=False)
+    scores = tmp_path / "out" / "scores.csv"
+    args = ["grade", "googlenet", *sorted(str(p) for p in tmp_path.glob("*.json")), "--csv", str(scores),
+            "--release", KEYS["googlenet"]]
+    assert main(args) == 0
+    rows = _rows(scores)
+    assert {r["student"]: r["total"] for r in rows} == {"김철수": "", "lee": "", "park": ""}
+    header = next(csv.reader(scores.open(encoding="utf-8-sig")))
+    levels = {"김철수": ("full", "half"), "lee": ("상", "하"), "park": ("2", "")}   # park: f2 not marked yet
+    marks = [dict(r, f1=levels[r["student"]][0], f2=levels[r["student"]][1]) for r in rows]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, header)
+    writer.writeheader()
+    writer.writerows(marks)
+    scores.write_bytes(text.getvalue().encode("cp949"))
+    assert main(args + ["--marks", str(scores), "--feedback", str(tmp_path / "fb")]) == 0
+    out = capsys.readouterr().out
+    assert "hand marks incomplete for 1 file(s)" in out
+    by_student = {r["student"]: r for r in _rows(scores)}
+    assert by_student["김철수"]["hand_points"] == "15.0" and by_student["김철수"]["total"] == "18.3"
+    assert by_student["lee"]["hand_points"] == "10.0" and by_student["lee"]["total"] == "10.0"
+    assert by_student["park"]["total"] == "" and by_student["park"]["f1"] == "full"
+    feedback = (tmp_path / "fb" / "김철수.txt").read_text(encoding="utf-8")
+    assert "f1. Says why: full" in feedback and "f2. Names the paper's ideas: half" in feedback
+    assert "total: 18.3 / 100" in feedback
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"name,f1\nkim,full\n", "no 'student' column"),
+    (b"student,grade\nkim,A\n", "none of the rubric's columns"),
+    (b"\xff\xfe\xff\xfe", "neither UTF-8 nor CP949"),
+    (b"", "is empty"),
+])
+def test_a_marks_file_that_cannot_be_used_stops_before_grading(tmp_path, content, says):
+    _raw(tmp_path / "kim.json", "kim")
+    (tmp_path / "marks.csv").write_bytes(content)
+    status, out, err = _grade("googlenet", tmp_path / "kim.json", "--marks", tmp_path / "marks.csv",
+                              "--feedback", tmp_path / "fb")
+    assert status == 2 and says in err and out == "" and not (tmp_path / "fb").exists()
+
+
+def test_odd_marks_are_reported_not_used(tmp_path):
+    _raw(tmp_path / "kim.json", "kim")
+    (tmp_path / "marks.csv").write_text("student,f1,f2\nkim,full,maybe\nkim,none,none\nnobody,full,full\n",
+                                        encoding="utf-8")
+    status, out, _ = _grade("googlenet", tmp_path / "kim.json", "--marks", tmp_path / "marks.csv",
+                            "--csv", tmp_path / "s.csv")
+    assert status == 0
+    assert "'maybe' is not a level" in out and "already has marks in row 2" in out
+    assert "no submission has the student id" in out
+    (row,) = _rows(tmp_path / "s.csv")
+    assert row["f1"] == "full" and row["f2"] == "" and row["total"] == ""
+
+
+def test_feedback_in_the_students_language_or_the_teachers(tmp_path):
+    googlenet.save({"comments": {1: "합성곱과 ReLU를 묶는 도우미 함수"}}, tmp_path / "kim.json", student="kim",
+                   announce=False)
+    resnet.save({"figure7": "B"}, tmp_path / "lee.json", student="lee", lang="ko", announce=False)
+    assert _grade("googlenet", tmp_path / "kim.json", "--feedback", tmp_path / "fb")[0] == 0
+    assert (tmp_path / "fb" / "kim.txt").read_text(encoding="utf-8").startswith("학생: kim\n파일: kim.json")
+    status, out, _ = _grade("googlenet", tmp_path / "kim.json", "--feedback", tmp_path / "fb2", "--lang", "en")
+    assert status == 0 and (tmp_path / "fb2" / "kim.txt").read_text(encoding="utf-8").startswith("Student: kim")
+    status, out, _ = _grade("resnet", tmp_path / "lee.json", "--feedback", tmp_path / "fb3")
+    assert (tmp_path / "fb3" / "lee.txt").read_text(encoding="utf-8").startswith("학생: lee")
+    status, out, _ = _grade("googlenet", tmp_path / "kim.json", "--lang", "ko")
+    assert status == 0 and "googlenet: 파일 1개, 채점 1개" in out
+    (tmp_path / "bad.json").write_text("{")
+    status, out, _ = _grade("googlenet", tmp_path / "bad.json", "--lang", "ko", "--feedback", tmp_path / "fb4")
+    assert "올바른 JSON이 아닙니다" in (tmp_path / "fb4" / "bad~not-graded.txt").read_text(encoding="utf-8")
+
+
+def test_hand_in_says_where_the_file_is_and_downloads_it_on_colab(tmp_path, monkeypatch, capsys):
+    import sys
+    import types
+
+    downloaded = []
+    colab = types.ModuleType("google.colab")
+    colab.files = types.SimpleNamespace(download=downloaded.append)
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    path = resnet.save({"figure7": "B"}, tmp_path / "assignment2.json", student="kim")
+    said = capsys.readouterr().out
+    assert downloaded == [str(path.resolve())]
+    assert f"Saved {path.resolve()}" in said and "downloading it now" in said
+    colab.files = types.SimpleNamespace(download=lambda p: 1 / 0)   # the download fails: the file stays
+    resnet.save({"figure7": "B"}, tmp_path / "again.json", student="kim", lang="ko")
+    assert "왼쪽 파일 패널" in capsys.readouterr().out and (tmp_path / "again.json").exists()

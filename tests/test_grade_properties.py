@@ -76,7 +76,7 @@ def _tree(root: Path) -> dict[bytes, str]:
 
 def _check_outcome(root: Path, inputs: list, results: list, before: dict) -> None:
     """One row and one feedback file per input; nothing changed outside the feedback folder."""
-    with open(root / "scores.csv", encoding="utf-8", newline="") as f:
+    with open(root / "scores.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == len(results) == len(inputs)
     assert all(r["status"] in ("graded", "not graded") for r in rows)
@@ -112,26 +112,31 @@ def test_grade_never_raises_and_writes_one_row_per_file(files):
 # ----------------------------------------------------------------------------- a class of 1,000
 
 def realistic_answers(rng: random.Random) -> dict:
-    """The checker's template, filled in as a student would: most right, some wrong or in the
-    paper's order, some left blank; comments in Korean or English, a few with numbers."""
+    """The checker's template, filled in as a student would: an input size of their own, most
+    shapes right, some wrong or in the paper's order, some left blank; comments in Korean or
+    English, some naming the line's operation, a few with numbers, some saying nothing."""
     answers = googlenet.template()
-    facts = googlenet._facts()["modules"]
+    size = rng.choice([160, 200, 256])
+    answers["input_size"] = size
+    variant = googlenet._variant(size)
     for name in answers["shapes"]:
-        shape = tuple(facts[name]["out"])
+        shape = tuple(variant[name]["out"])
         roll = rng.random()
         answers["shapes"][name] = (shape if roll < 0.7 else (shape[1], shape[2], shape[0]) if roll < 0.8
                                    else (shape[0] + 16, *shape[1:]) if roll < 0.9 else None)
     for name in answers["branches"]:
-        widths = tuple(facts[f"{name}.branch{i}"]["out"][0] for i in range(1, 5))
+        widths = googlenet._widths(name)
         answers["branches"][name] = widths if rng.random() < 0.8 else widths[::-1]
-        answers["concat"][name] = sum(widths) if rng.random() < 0.8 else facts[name]["in"][0]
-    answers["macs"] = {"with_reduction": 1.28e8, "without_reduction": rng.choice([3.03e8, 303, None])}
+    answers["costs"] = {"macs_reduced": 5.1e7, "macs_naive": rng.choice([2.58e8, 303, None]),
+                        "aux_params": rng.choice([3_188_840, 3_190_888, None])}
     answers["aux"] = {k: rng.choice("ABCD") for k in answers["aux"]}
     korean = rng.random() < 0.5
+    facts = googlenet._facts()["modules"]
     for line in googlenet.handout():
         if rng.random() < 0.9:
+            kind = line.kinds[0] if line.kinds else "network"
+            text = (f"이 줄은 {kind} 연산을 한다" if korean else f"this line does the {kind} step")
             shape = facts.get(line.names[0], {}).get("out") if line.names else None
-            text = ("이 줄은 입력을 받아 다음 층으로 넘긴다" if korean else "passes the input on to the next layer")
             if shape and rng.random() < 0.3:
                 text += f" → {'×'.join(map(str, shape))}"
             answers["comments"][line.number] = text
@@ -214,7 +219,7 @@ def test_a_class_of_1000_with_50_hostile_files(tmp_path):
     assert len(not_graded) == 25  # deep, huge, links, binary, the other assignment: 5 each
     for name, error in not_graded.items():
         assert reasons[re.sub(r"\d+\.json$", "", name)] in error, (name, error)
-    duplicated = [g for g in results if any("the same student id" in n for n in g.notes)]
+    duplicated = [g for g in results if any("the same student id" in n or "같은 학번이" in n for n in g.notes)]
     assert len(duplicated) == 6  # 20240001 and its five copies
     slow = [g for g in results if g.ok and g.file_text.startswith("slow")]
     assert len(slow) == 5 and all(g.report["comments[1]"].status == "malformed" for g in slow)

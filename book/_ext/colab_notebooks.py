@@ -20,8 +20,11 @@ Colab-only cell that installs the package from the repository of ``_config.yml``
 A doctree node this writer does not know stops that notebook with a warning (an error under
 ``--warningiserror``) naming the notebook, the cell and the construct. ``colab_folder`` (config)
 is the notebooks' folder in the repository and under the build folder (``colab``; ``colab/ko``
-for a Korean build); ``make colab`` copies ``_build/colab/`` to ``colab/``. The Colab-only texts
-use the message catalog ``colab_notebooks`` (``book/_ext/locales/<language>/LC_MESSAGES``).
+for a Korean build); ``make colab`` copies ``_build/colab/`` to ``colab/``. The teacher's pages
+(``book/teacher/``, built by the teacher's edition only) go to ``colab_teacher_folder``
+(``colab-teacher``) instead, so that the students' Colab set holds no teacher notebook. The
+Colab-only texts use the message catalog ``colab_notebooks``
+(``book/_ext/locales/<language>/LC_MESSAGES``).
 """
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ CATALOG = "colab_notebooks"
 LOCALES = Path(__file__).parent / "locales"
 _ = get_translation(CATALOG)
 SOURCE_DIR = "book"         # the book's notebooks; colab/<x>.ipynb is made from book/<x>.ipynb
+TEACHER_DIR = "book/teacher"  # the teacher's edition's pages: colab-teacher/<x>.ipynb
 CELL_LINES = 10000          # myst-nb numbers the lines of cell i from (i + 1) * 10000
 KEEP_TAG = "keep-in-colab"  # a remove-cell cell that the Colab version needs
 HIDING_TAGS = {"remove-cell", "remove-input", "remove-output", "hide-input", "hide-output",
@@ -61,6 +65,7 @@ class ColabError(Exception):
 
 def setup(app):
     app.add_config_value("colab_folder", "colab", "html", types=[str])
+    app.add_config_value("colab_teacher_folder", "colab-teacher", "html", types=[str])
     compile_catalog(LOCALES, app.config.language)
     app.add_message_catalog(CATALOG, str(LOCALES))
     app.connect("build-finished", write_notebooks)
@@ -97,10 +102,17 @@ def repository(config) -> tuple[str, str, str]:
     return url, options.get("repository_branch") or "main", colab
 
 
+def colab_path(config, doc: str) -> str:
+    """Where ``doc``'s Colab notebook lives in the repository: ``colab/<x>.ipynb`` for
+    ``book/<x>``, ``colab-teacher/<x>.ipynb`` for ``book/teacher/<x>``."""
+    if doc.startswith(TEACHER_DIR + "/"):
+        return f"{config.colab_teacher_folder}/{doc[len(TEACHER_DIR) + 1:]}.ipynb"
+    return f"{config.colab_folder}/{doc[len(SOURCE_DIR) + 1:]}.ipynb"
+
+
 def colab_link(config, doc: str, cell_id: str | None = None) -> str:
     url, branch, colab = repository(config)
-    path = f"{config.colab_folder}/{doc[len(SOURCE_DIR) + 1:]}.ipynb"
-    link = f"{colab}/github/{urlsplit(url).path.strip('/')}/blob/{branch}/{path}"
+    link = f"{colab}/github/{urlsplit(url).path.strip('/')}/blob/{branch}/{colab_path(config, doc)}"
     return f"{link}#scrollTo={cell_id}" if cell_id else link
 
 
@@ -149,6 +161,13 @@ class Book:
             raise ColabError(f"no target {anchor!r} in {self.source(doc)}")
         cell_id = self.notebooks[doc].cells[index].id
         return f"#scrollTo={cell_id}" if doc == here else colab_link(self.config, doc, cell_id)
+
+    def page_link(self, doc: str, fragment: str = "") -> str:
+        """A page of the book that is not a notebook: on the published book, or, for a teacher's
+        page (not published with the student edition), its source on GitHub."""
+        if doc.startswith(TEACHER_DIR + "/"):
+            return self.github_link(Path(self.app.srcdir) / self.source(doc))
+        return f"{self.baseurl}{doc}.html" + (f"#{fragment}" if fragment else "")
 
     def github_link(self, path: Path, raw: bool = False) -> str:
         relative = path.resolve().relative_to(Path(self.app.srcdir).resolve()).as_posix()
@@ -278,7 +297,7 @@ class Page:
         config, numbers = self.book.config, self.book.env.toc_secnumbers.get(self.doc, {})
         where = (_("chapter {number}").format(number=".".join(map(str, numbers[""])))
                  if numbers.get("") else _("a page"))
-        page = f"{self.book.baseurl}{self.doc}.html"
+        page = self.book.page_link(self.doc)
         return quote(_("This is the Colab version of {where} of the book [{title}]({page}), "
                        "generated from `{source}`. Solutions are folded: try an exercise before "
                        "you open its solution. Solution code cells show only their title; run "
@@ -457,7 +476,7 @@ class Page:
                 return self.book.cell_link(page, parts.fragment, self.doc)
             return colab_link(self.book.config, page)
         if page in self.book.env.all_docs:
-            return self.book.baseurl + path + (f"#{parts.fragment}" if parts.fragment else "")
+            return self.book.page_link(page, parts.fragment)
         raise self.error(f"a link to {uri}, which is not a page of the book")
 
     # cells
@@ -593,14 +612,14 @@ def write_notebooks(app, exception) -> None:
     """Write every Colab notebook of the build (after a successful HTML build)."""
     if exception is not None or app.builder.format != "html":
         return
-    folder = Path(app.doctreedir).parent / app.config.colab_folder
+    folder = Path(app.doctreedir).parent
     try:
         book = Book(app)
     except ColabError as error:
         LOGGER.warning(f"Colab versions not written: {error}", type="colab")
         return
     for doc in book.notebooks:
-        path = folder / f"{doc[len(SOURCE_DIR) + 1:]}.ipynb"
+        path = folder / colab_path(app.config, doc)
         try:
             text = render(Page(book, doc).convert())
         except ColabError as error:
@@ -608,4 +627,4 @@ def write_notebooks(app, exception) -> None:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    LOGGER.info(f"colab: {len(book.notebooks)} notebooks written to {folder}")
+    LOGGER.info(f"colab: {len(book.notebooks)} notebooks written under {folder}")

@@ -3,8 +3,12 @@
 A submission is a small JSON file::
 
     {"format": "cnncourse-submission", "assignment": "googlenet", "student": "20231234",
-     "checker_version": "googlenet-2", "saved_at": "2025-03-01T12:00:00+00:00",
-     "answers": {...}}
+     "checker_version": "googlenet-3", "saved_at": "2025-03-01T12:00:00+00:00",
+     "lang": "ko", "answers": {...}}
+
+(``lang``, the language the student worked in, is what the feedback file is written in unless
+the teacher asks for another.) :func:`hand_in` is what the workbooks' save cell calls: it saves,
+says where the file is and, on Colab, offers it for download before the runtime is reset.
 
 JSON has no tuples and no int keys: tuples, ``torch.Size`` and 1-d tensors or arrays are
 written as lists, numpy and torch scalars as plain numbers, and keys as strings; the checkers
@@ -23,11 +27,13 @@ import math
 import os
 import re
 import stat
+import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 from ..utils import atomic_write
+from ._lang import LANGS, language, tr
 from ._report import _describe, _safe_repr, as_number, as_sequence, plain
 
 FORMAT = "cnncourse-submission"
@@ -121,7 +127,8 @@ def _target(path: Any) -> Path:
     return path
 
 
-def save(assignment: str, version: str, answers: Any, path, student: str) -> Path:
+def save(assignment: str, version: str, answers: Any, path, student: str,
+         lang: str | None = None) -> Path:
     """Write ``answers`` as a submission for ``assignment``; returns the path written."""
     student = _student_id(student)
     path = _target(path)
@@ -132,6 +139,7 @@ def save(assignment: str, version: str, answers: Any, path, student: str) -> Pat
     record = {"format": FORMAT, "assignment": assignment, "student": student,
               "checker_version": version,
               "saved_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              **({"lang": lang} if lang in LANGS else {}),
               "answers": _jsonable(answers, "answers")}
     data = json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")
     if len(data) > MAX_BYTES:
@@ -143,6 +151,44 @@ def save(assignment: str, version: str, answers: Any, path, student: str) -> Pat
     except OSError as error:  # name the file asked for, not the temporary one beside it
         raise type(error)(error.errno, f"cannot save the submission to {path}: "
                                        f"{error.strerror or error}") from None
+    return path
+
+
+def on_colab() -> bool:
+    """Whether this runs in a Colab notebook (its kernel imports ``google.colab`` at start)."""
+    return "google.colab" in sys.modules
+
+
+def hand_in(assignment: str, version: str, answers: Any, path, student: str, lang: str = "en",
+            announce: bool = True) -> Path:
+    """:func:`save`, then say (in ``lang``) where the file is and, on Colab, start its download:
+    a file in Colab's folder is gone when the runtime resets. Returns the path."""
+    path = save(assignment, version, answers, path, student, lang)
+    if not announce:
+        return path
+    where = path.resolve()
+    with language(lang if lang in LANGS else "en"):
+        print(tr(f"Saved {where} ({path.stat().st_size:,} bytes) for student {student.strip()!r}. "
+                 "Hand in this file.",
+                 f"저장했습니다: {where} ({path.stat().st_size:,}바이트, 학생 {student.strip()!r}). "
+                 "이 파일을 제출하세요."))
+        if on_colab():
+            try:
+                from google.colab import files  # type: ignore[import-not-found]
+
+                files.download(str(where))
+                print(tr("Colab: your browser is downloading it now (look in your Downloads folder). "
+                         "The copy on Colab is lost when the runtime resets.",
+                         "Colab: 브라우저가 지금 이 파일을 내려받습니다 (다운로드 폴더를 확인하세요). "
+                         "Colab에 있는 사본은 런타임이 초기화되면 사라집니다."))
+            except Exception as error:  # the download is a convenience; the file is saved
+                print(tr(f"Colab: the download did not start ({type(error).__name__}); open the Files "
+                         f"panel on the left, find {path.name}, and choose Download.",
+                         f"Colab: 다운로드가 시작되지 않았습니다 ({type(error).__name__}). 왼쪽 파일 "
+                         f"패널에서 {path.name}을(를) 찾아 '다운로드'를 누르세요."))
+        else:
+            print(tr("(On Colab this cell also downloads the file.)",
+                     "(Colab에서는 이 셀이 파일을 내려받기까지 합니다.)"))
     return path
 
 
@@ -170,8 +216,9 @@ def _object(pairs: list) -> dict:
     if len(record) != len(pairs):
         seen: set = set()
         twice = next(k for k, _ in pairs if k in seen or seen.add(k))
-        raise SubmissionError(f"the key {_safe_repr(twice, 30)} appears twice in one object; "
-                              "hw.save never writes that")
+        raise SubmissionError(tr(f"the key {_safe_repr(twice, 30)} appears twice in one object; "
+                                 "hw.save never writes that", f"한 객체에 키 {_safe_repr(twice, 30)}가 두 번 "
+                                 "나옵니다. hw.save는 그렇게 쓰지 않습니다"))
     return record
 
 
@@ -181,46 +228,58 @@ def load(path, assignment: str, max_bytes: int = MAX_BYTES) -> dict:
     try:
         info = path.stat()
     except OSError as error:
-        raise SubmissionError(f"cannot read the file ({error.strerror or error})") from None
+        raise SubmissionError(tr(f"cannot read the file ({error.strerror or error})",
+                                  f"파일을 읽을 수 없습니다 ({error.strerror or error})")) from None
     if stat.S_ISDIR(info.st_mode):
-        raise SubmissionError("a folder, not a file")
+        raise SubmissionError(tr("a folder, not a file", "파일이 아니라 폴더입니다"))
     if not stat.S_ISREG(info.st_mode):
-        raise SubmissionError("not a regular file (a device, a pipe or a socket)")
+        raise SubmissionError(tr("not a regular file (a device, a pipe or a socket)",
+                                 "일반 파일이 아닙니다 (장치, 파이프, 소켓)"))
     if info.st_size == 0:
-        raise SubmissionError("empty file")
+        raise SubmissionError(tr("empty file", "빈 파일입니다"))
     if info.st_size > max_bytes:
-        raise SubmissionError(f"file too large ({info.st_size:,} bytes; a submission is at most "
-                              f"{max_bytes:,})")
+        raise SubmissionError(tr(f"file too large ({info.st_size:,} bytes; a submission is at most "
+                                 f"{max_bytes:,})", f"파일이 너무 큽니다 ({info.st_size:,}바이트, 제출 "
+                                 f"파일은 {max_bytes:,}바이트까지)"))
     try:
         with open(path, "rb") as f:
             data = f.read(max_bytes + 1)  # the file may have grown since
     except OSError as error:
-        raise SubmissionError(f"cannot read the file ({error.strerror or error})") from None
+        raise SubmissionError(tr(f"cannot read the file ({error.strerror or error})",
+                                  f"파일을 읽을 수 없습니다 ({error.strerror or error})")) from None
     if len(data) > max_bytes:
-        raise SubmissionError(f"file too large (over {max_bytes:,} bytes)")
+        raise SubmissionError(tr(f"file too large (over {max_bytes:,} bytes)",
+                                  f"파일이 너무 큽니다 ({max_bytes:,}바이트 초과)"))
     try:
         text = data.decode("utf-8-sig")  # a BOM, as some Windows editors add, is harmless
     except UnicodeDecodeError:
-        raise SubmissionError("not a text file (not UTF-8): not a submission saved by "
-                              "hw.save") from None
+        raise SubmissionError(tr("not a text file (not UTF-8): not a submission saved by hw.save",
+                                 "텍스트 파일이 아닙니다 (UTF-8 아님): hw.save로 저장한 제출 파일이 "
+                                 "아닙니다")) from None
     if _nesting(text) > MAX_DEPTH:
-        raise SubmissionError(f"nested more than {MAX_DEPTH} levels deep: not a submission saved "
-                              "by hw.save")
+        raise SubmissionError(tr(f"nested more than {MAX_DEPTH} levels deep: not a submission saved "
+                                 "by hw.save", f"{MAX_DEPTH}단계보다 깊게 중첩되어 있습니다: hw.save로 "
+                                 "저장한 제출 파일이 아닙니다"))
     try:
         record = json.loads(text, object_pairs_hook=_object)
     except RecursionError:  # _nesting guards against this; kept in case a file slips past it
-        raise SubmissionError("nested too deeply: not a submission saved by hw.save") from None
+        raise SubmissionError(tr("nested too deeply: not a submission saved by hw.save",
+                                 "너무 깊게 중첩되어 있습니다: hw.save로 저장한 제출 파일이 아닙니다")) from None
     except ValueError as error:  # broken JSON, or an int too long to read
-        raise SubmissionError(f"not valid JSON ({str(error).splitlines()[0][:80]})") from None
+        raise SubmissionError(tr(f"not valid JSON ({str(error).splitlines()[0][:80]})",
+                                 f"올바른 JSON이 아닙니다 ({str(error).splitlines()[0][:80]})")) from None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
-        raise SubmissionError("not a cnncourse submission (no 'format': 'cnncourse-submission'); "
-                              "save it with hw.save(answers, path, student=...)")
+        raise SubmissionError(tr("not a cnncourse submission (no 'format': 'cnncourse-submission'); "
+                                 "save it with hw.save(answers, path, student=...)",
+                                 "cnncourse 제출 파일이 아닙니다 ('format': 'cnncourse-submission' 없음). "
+                                 "hw.save(answers, path, student=...)로 저장하세요"))
     if record.get("assignment") != assignment:
-        raise SubmissionError("a submission for assignment "
-                              f"{_safe_repr(record.get('assignment'), 30)}, not {assignment!r}")
+        other = _safe_repr(record.get("assignment"), 30)
+        raise SubmissionError(tr(f"a submission for assignment {other}, not {assignment!r}",
+                                 f"{assignment!r}가 아니라 과제 {other}의 제출 파일입니다"))
     student = record.get("student")
     if not isinstance(student, str) or not student.strip():
-        raise SubmissionError("no student id in the file")
+        raise SubmissionError(tr("no student id in the file", "파일에 학번(student)이 없습니다"))
     if "answers" not in record:
-        raise SubmissionError("no 'answers' in the file")
+        raise SubmissionError(tr("no 'answers' in the file", "파일에 'answers'가 없습니다"))
     return record

@@ -1,34 +1,29 @@
 """Assignment 1, "annotate the GoogLeNet code" (GoogleNet 주석 달기): the hand-out and the checker.
 
-The hand-out (:func:`handout`, printed by :func:`print_handout`) is GoogLeNet's code without
-its comments and docstrings: the stem, ``Inception.__init__`` and ``forward``, ``AuxClassifier``,
-``GoogLeNet.forward`` and ``googlenet_loss``. It is generated from the package's source with
-:mod:`ast` and :mod:`tokenize`, so it is exactly the code that runs. The student writes a
-comment for every numbered line and answers four self-check parts in one dict
-(``template()`` gives the blank one)::
+The hand-out is :mod:`cnncourse.exercises.googlenet_handout`, a standard GoogLeNet without a
+comment (``print_handout()`` numbers its lines). The student writes a comment for every numbered
+line and answers five parts in one dict (``template()`` gives the blank one)::
 
     answers = {
-        "shapes":   {"conv1": (C, H, W), ..., "avgpool": (C, H, W)},   # (a)
-        "branches": {"inception3a": (b1, b2, b3, b4), ...},            # (b)
-        "concat":   {"inception3a": channels, ...},                    # (b)
-        "macs":     {"with_reduction": n, "without_reduction": n},     # (c) inception 3a
+        "input_size": S,                        # (a) your own input size: 128 ≤ S ≤ 448, S ≠ 224
+        "shapes":   {"conv1": (C, H, W), ...},  # (a) every stage's layers, at 3×S×S
+        "branches": {"inception4a": (b1, b2, b3, b4), ...},  # (b) modules 4a–5b
+        "costs":    {"macs_reduced": n, "macs_naive": n, "aux_params": n},  # (c)
         "aux":      {"training": "A".."D", "evaluation": ..., "loss_weight": ...},  # (d)
-        "comments": {1: "...", 2: "...", ...},   # (e) one per numbered line of the hand-out
+        "comments": {1: "...", 2: "...", ...},  # (e) one per numbered line of the hand-out
     }
 
-``check(answers)`` returns a :class:`~cnncourse.exercises._report.Report`. For a comment it
-checks more than presence: a comment must say something (two words of content, counted
-alike in Korean and English), and every shape, channel count, kernel size, stride or branch
-number it states is compared with the model traced on the ``meta`` device (what the line's
-layers receive and produce). ``480×28×28``, ``480x28x28`` and ``(480, 28, 28)`` are all read
-as C×H×W; ``28×28×480`` is accepted but flagged as the paper's H×W×C order. Whether a comment
-explains the line *well* is left to the reader of the answer key.
+``check(answers)`` returns a :class:`~cnncourse.exercises._report.Report` in the language of the
+comments (or ``lang=``), with the parts' points (weights in ``questions/googlenet.json``; part
+(f), the comments' quality, is the teacher's, with :func:`rubric`). The questions are data: one
+record per question, texts and hints in English and Korean (:mod:`._data`).
 
-No answer is stored here: shapes and widths are read from the model traced on the ``meta``
-device, multiply-adds from :func:`cnncourse.count_flops`, and the letters of (d) from the model's
-behaviour in both modes (:func:`compute_facts`, run when a check first needs it). Nothing is
-keyed on the model file's text, so editing its comments changes no answer. :func:`solution`
-shows a part's worked solution, but only after the student has checked an attempt at it.
+Where the answers come from: the shapes, widths and costs are computed from the hand-out's
+model built on the ``meta`` device (a trace at the student's input size, :func:`count_flops`,
+the parameter count); a comment is judged by :mod:`._comments` against what the traced model
+has on its line. The letters of (d) and every solution note are sealed (:mod:`._seal`) until
+the teacher releases them (``release(KEY)``); before that, ``check`` records (d) without scoring
+it, and :func:`solution` says how the release works. Nothing is keyed on a source's comments.
 """
 from __future__ import annotations
 
@@ -37,394 +32,413 @@ import functools
 import inspect
 import io
 import re
-import textwrap
 import tokenize
 from dataclasses import dataclass
 from typing import Any, Optional
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from ..analysis import count_flops, probe
-from ..models import on_meta
-from ..models.googlenet import TABLE1, AuxClassifier, GoogLeNet, GoogLeNetOutput, Inception, NaiveInception
-from ..models.googlenet import googlenet_loss
-from ._report import (MAX_COMMENT_CHARS, NOT_ANSWERED, Choice, Comment, Count, IntTuple,
-                      ItemResult, Question, Report, Shape, _Malformed, _safe_repr, content_words,
-                      run_checks)
-from ._submission import save as _save
+from ..analysis import count_flops, count_params, probe
+from ..models.googlenet import NaiveInception
+from . import _data, googlenet_handout
+from ._data import Markdown, Text
+from ._comments import MIN_COMMENT_WORDS, LineFacts, review
+from ._lang import detect, language, pick, tr
+from ._report import (MALFORMED, MAX_COMMENT_CHARS, NOT_ANSWERED, Comment, ItemResult, Question,
+                      Report, _blank, _safe_repr, as_number, plain, run_checks)
+from ._submission import hand_in as _hand_in
 
-__all__ = ["check", "template", "handout", "print_handout", "solution", "save", "AUX_OPTIONS",
-           "SHAPE_LAYERS", "INCEPTION_MODULES", "MIN_COMMENT_WORDS", "CHECKER_VERSION"]
+__all__ = ["check", "template", "handout", "print_handout", "questions", "solution", "release", "save", "rubric",
+           "review_comment", "SHAPE_LAYERS", "BRANCH_MODULES", "INPUT_SIZES", "MIN_COMMENT_WORDS",
+           "CHECKER_VERSION"]
 
-CHECKER_VERSION = "googlenet-2"
 ASSIGNMENT = "googlenet"
-TITLE = "GoogLeNet annotation (assignment 1)"
+CHECKER_VERSION = _data.load(ASSIGNMENT)["checker_version"]
+TITLE = _data.load(ASSIGNMENT)["title"]
+INPUT_SIZES = range(128, 449)   # part (a)'s input side S: any of these but 224, the book's
+BOOK_SIZE = 224
 
-# The layers whose output shape (a) asks for: the model's attribute names, in forward order.
-SHAPE_LAYERS = ("conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a", "inception3b",
-                "maxpool3", "inception4a", "inception4b", "inception4c", "inception4d", "inception4e",
-                "maxpool4", "inception5a", "inception5b", "avgpool")
-OPTIONAL_SHAPE_LAYERS = ("lrn1", "lrn2", "fc")
-INCEPTION_MODULES = tuple(name for name, *_ in TABLE1)
-STEM = ("conv1", "maxpool1", "lrn1", "conv2", "conv3", "lrn2", "maxpool2")
-MIN_COMMENT_WORDS = 2
+# The layers of part (a) and the modules of part (b), read from the question records.
+SHAPE_LAYERS = tuple(r["path"][1] for r in _data.records(ASSIGNMENT) if r["path"][0] == "shapes")
+BRANCH_MODULES = tuple(r["path"][1] for r in _data.records(ASSIGNMENT) if r["path"][0] == "branches")
 
-# (d): three multiple-choice questions. Which letter is right is worked out from the model's
-# behaviour (see compute_facts), not stored.
-AUX_OPTIONS = {
-    "training": {
-        "A": "They do not run: only the main classifier produces logits.",
-        "B": "They run on the outputs of inception4a and inception4d, and the model returns their "
-             "logits beside the main logits.",
-        "C": "They run on the outputs of inception3b and inception4e, and the model returns their "
-             "logits beside the main logits.",
-        "D": "They run on the outputs of inception4a and inception4d, and their logits are added "
-             "into the main logits.",
-    },
-    "evaluation": {
-        "A": "They run, and their logits are averaged with the main logits.",
-        "B": "They run, but the model throws their outputs away.",
-        "C": "They do not run: forward skips them and returns only the main logits.",
-        "D": "They run, and the model returns their logits beside the main logits, as in training.",
-    },
-    "loss_weight": {
-        "A": "In forward: the auxiliary logits are multiplied by 0.3.",
-        "B": "In the training loss: main loss + 0.3 × (aux1 loss + aux2 loss).",
-        "C": "It is the dropout probability of the auxiliary heads.",
-        "D": "At test time: the auxiliary predictions are weighted by 0.3 and averaged with the main one.",
-    },
+_EXAMPLE = "{'input_size': 200, 'shapes': {'conv1': (64, 100, 100)}}"
+
+
+# ------------------------------------------------------------------------------ the model traced
+
+@functools.cache
+def _model() -> nn.Module:
+    """The hand-out's GoogLeNet on the ``meta`` device: shapes and counts, no arithmetic."""
+    with torch.device("meta"):
+        return googlenet_handout.GoogLeNet()
+
+
+def _layout(model: nn.Module) -> dict[str, dict]:
+    """What each module is, read from the module: its type, kernel, stride and padding, its
+    weights and biases, its parameters in all, its dropout rate."""
+    modules: dict[str, dict] = {}
+    for path, module in model.named_modules():
+        entry = modules.setdefault(path, {"type": type(module).__name__})
+        if isinstance(module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+            pair = lambda v: v if isinstance(v, int) else v[0]  # noqa: E731
+            entry.update(kernel=pair(module.kernel_size), stride=pair(module.stride),
+                         padding=pair(module.padding))
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            entry["weights"] = module.weight.numel()
+            entry["biases"] = module.bias.numel() if module.bias is not None else 0
+        if isinstance(module, nn.Dropout):
+            entry["rate"] = module.p
+        entry["params"] = count_params(module)
+    return modules
+
+
+def _shape(t: Any) -> tuple:
+    return tuple(t.shape[1:]) if isinstance(t, torch.Tensor) else ()
+
+
+@functools.cache
+def _facts() -> dict:
+    """The hand-out's model traced at 3×224×224 in training mode (the auxiliary heads run):
+    every module's input and output shape, its layout, the top-level call order; and its
+    multiply-adds per module at inference."""
+    model = _model()
+    modules = _layout(model)
+    order: list[str] = []
+
+    def after(module, inputs, output, path):
+        modules[path].setdefault("in", _shape(inputs[0]) if inputs else ())
+        modules[path].setdefault("out", _shape(output))
+        if path and "." not in path and path not in order:
+            order.append(path)
+
+    with probe(model, (3, BOOK_SIZE, BOOK_SIZE), training=True) as p:
+        for path, module in model.named_modules():
+            p.after(module, lambda m, i, o, path=path: after(m, i, o, path))
+        p.run()
+    macs = count_flops(model, (3, BOOK_SIZE, BOOK_SIZE))
+    for path, entry in modules.items():
+        if path in macs.by_module:
+            entry["macs"] = macs.by_module[path]
+    return {"modules": modules, "order": tuple(order), "macs": macs.total,
+            "params": count_params(model)}
+
+
+@functools.lru_cache(maxsize=64)
+def _variant(size: int) -> dict[str, dict]:
+    """Input and output shapes of every module at 3×size×size, evaluation mode, through the
+    main path up to inception 5b (the 7×7 average pool fits 224×224 alone)."""
+    model = _model()
+    # before the hooks: the first _facts() traces this same model at 224×224, and a hook of ours
+    # would keep those shapes
+    order = [name for name in _facts()["order"] if not name.startswith("aux")]
+    shapes: dict[str, dict] = {}
+
+    def record(module, inputs, output, path):   # returns None: the output stays as it is
+        shapes.setdefault(path, {"in": _shape(inputs[0]), "out": _shape(output)})
+
+    hooks = [m.register_forward_hook(lambda m, i, o, path=path: record(m, i, o, path))
+             for path, m in model.named_modules() if path]
+    try:
+        with torch.no_grad():
+            x = torch.zeros(1, 3, size, size, device="meta")
+            for name in order:
+                x = getattr(model, name)(x)
+                if name == SHAPE_LAYERS[-1]:
+                    break
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return shapes
+
+
+def _input_size(answers: dict) -> Optional[int]:
+    """The student's S, when it is one of :data:`INPUT_SIZES` but 224; else None."""
+    value = as_number(answers.get("input_size")) if isinstance(answers, dict) else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value if isinstance(value, int) and value in INPUT_SIZES and value != BOOK_SIZE else None
+
+
+def _widths(name: str) -> tuple:
+    modules = _facts()["modules"]
+    return tuple(modules[f"{name}.branch{i}"]["out"][0] for i in range(1, 5))
+
+
+@functools.cache
+def _naive_macs(name: str) -> int:
+    """Multiply-adds of the naive module (Figure 2a) with ``name``'s #1×1, #3×3, #5×5 filters."""
+    modules = _facts()["modules"]
+    c, h, w = modules[name]["in"]
+    widths = [modules[f"{name}.{conv}"]["out"][0] for conv in ("branch1.0", "branch2.1.0", "branch3.1.0")]
+    with torch.device("meta"):
+        naive = NaiveInception(c, *widths)
+    return count_flops(naive, (c, h, w)).total
+
+
+# How each computed answer is computed: the records' "answer": {"compute": name, "args": {...}}.
+COMPUTE = {
+    "variant_shape": lambda answers, layer: _variant(_input_size(answers))[layer]["out"],
+    "branch_widths": lambda answers, module: _widths(module),
+    "macs": lambda answers, module: _facts()["modules"][module]["macs"],
+    "naive_macs": lambda answers, module: _naive_macs(module),
+    "params": lambda answers, module: _facts()["modules"][module]["params"],
 }
-
-_EXAMPLE = "{'shapes': {'conv1': (3, 224, 224)}}"
 
 
 # ------------------------------------------------------------------------------ the hand-out
 
 @dataclass(frozen=True)
 class Line:
-    """One numbered line of the hand-out.
-
-    ``names`` are the ``self.<name>`` attributes the line's statement uses (or, inside the
-    stem's helpers ``lrn``/``maxpool``, the attributes they build); ``role`` is ``"def"``
-    for a function header, ``"return"`` for a return in ``forward``, else ``"forward"``,
-    ``"init"`` or ``"loss"``.
-    """
+    """One printed line of the hand-out. ``number`` is 0 for a line that needs no comment (a
+    closing bracket, ``super().__init__()``). ``part`` is the class or function it belongs to,
+    ``names`` the modules it builds or calls (paths inside one instance of ``part``), ``kinds``
+    the operations it performs (see :data:`._comments.VOCABULARY`)."""
 
     number: int
     part: str
     code: str
-    names: tuple[str, ...]
-    role: str
+    names: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    function: str = ""   # the method or function the line is in ('' for a class line)
 
 
-# (title, function, the model paths of the instances the code runs as)
-_PARTS = (
-    ("stem (GoogLeNet.__init__)", GoogLeNet.__init__, ("",)),
-    ("Inception.__init__", Inception.__init__, INCEPTION_MODULES),
-    ("Inception.forward", Inception.forward, INCEPTION_MODULES),
-    ("AuxClassifier.__init__", AuxClassifier.__init__, ("aux1", "aux2")),
-    ("AuxClassifier.forward", AuxClassifier.forward, ("aux1", "aux2")),
-    ("GoogLeNet.forward", GoogLeNet.forward, ("",)),
-    ("googlenet_loss", googlenet_loss, ()),
-)
+# callee name -> kind of operation
+_CALL_KINDS = {"conv_block": "conv", "Conv2d": "conv", "MaxPool2d": "pool", "AvgPool2d": "pool",
+               "LocalResponseNorm": "lrn", "Dropout": "dropout", "Linear": "linear", "ReLU": "relu",
+               "relu": "relu", "cat": "concat", "flatten": "flatten", "cross_entropy": "loss",
+               "Inception": "inception", "AuxClassifier": "aux", "isinstance": "training-output"}
+# a module's type -> kind (for self.X(...) calls)
+_TYPE_KINDS = {"Sequential": "conv", "Conv2d": "conv", "MaxPool2d": "pool", "AvgPool2d": "pool",
+               "LocalResponseNorm": "lrn", "Dropout": "dropout", "Linear": "linear",
+               "Inception": "inception", "AuxClassifier": "aux"}
+_DEF_KINDS = {"conv_block": ("conv",), "__init__": ("args",), "forward": ("input",),
+              "googlenet_loss": ("loss",)}
+_CLASS_KINDS = {"Inception": ("inception",), "AuxClassifier": ("aux",), "GoogLeNet": ("network",)}
 
 
-def _self_names(node: ast.AST) -> tuple[str, ...]:
-    names = []
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self":
-            if sub.attr not in names:
-                names.append(sub.attr)
-    return tuple(names)
+def _instances(part: str) -> tuple[str, ...]:
+    """The model paths a part's code runs as: every Inception module, both auxiliary heads, the
+    network itself; the loss and conv_block have none of their own."""
+    modules = _facts()["modules"]
+    if part in ("Inception", "AuxClassifier"):
+        return tuple(p for p, e in modules.items() if e["type"] == part)
+    return ("",) if part == "GoogLeNet" else ()
 
 
-def _strip(function, part: str, stem_only: bool) -> list[tuple[str, tuple[str, ...], str]]:
-    """``function``'s code lines without comments, docstrings or blank lines, each with its
-    ``names`` and ``role``; ``stem_only`` keeps only the stem's statements of ``__init__``."""
-    source = textwrap.dedent(inspect.getsource(function))
-    tree = ast.parse(source)
-    func = tree.body[0]
-    lines = source.splitlines()
-    comments = {tok.start[0]: tok.start[1]
-                for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-                if tok.type == tokenize.COMMENT}
-    skip: set[int] = set()
-    for node in ast.walk(func):  # docstrings of the function and of anything defined in it
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.body:
-            first = node.body[0]
-            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                    and isinstance(first.value.value, str)):
-                skip.update(range(first.lineno, first.end_lineno + 1))
+def _self_attr(node) -> Optional[str]:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
 
-    # The helpers a statement calls to build an attribute (self.maxpool1 = maxpool()).
-    helpers: dict[str, list[str]] = {}
-    for stmt in func.body:
-        if (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
-                and isinstance(stmt.value.func, ast.Name)):
-            for name in _self_names(stmt.targets[0]):
-                helpers.setdefault(stmt.value.func.id, []).append(name)
 
-    keep = None
-    if stem_only:
-        keep = set()
-        stem_helpers = {h for h, names in helpers.items() if set(names) & set(STEM)}
-        for stmt in func.body:
-            targets = _self_names(stmt.targets[0]) if isinstance(stmt, ast.Assign) else ()
-            if set(targets) & set(STEM) or (isinstance(stmt, ast.FunctionDef) and stmt.name in stem_helpers):
-                keep.update(range(stmt.lineno, stmt.end_lineno + 1))
-
-    statements = [n for n in ast.walk(func) if isinstance(n, ast.stmt)]
-    out = []
-    for number, text in enumerate(lines, start=1):
-        if number in skip or (keep is not None and number not in keep):
-            continue
-        code = text[:comments[number]] if number in comments else text
-        code = code.rstrip()
-        if not code.strip():
-            continue  # blank or comment-only
-        if re.fullmatch(r"[\s)\]},:]*", code):
-            out.append((code, (), "bracket"))  # a closing bracket alone: shown, not numbered
-            continue
-        inner = min((s for s in statements if s.lineno <= number <= s.end_lineno),
-                    key=lambda s: s.end_lineno - s.lineno)
-        enclosing = [s for s in statements if isinstance(s, ast.FunctionDef) and s is not func
-                     and s.lineno <= number <= s.end_lineno]
-        if isinstance(inner, ast.FunctionDef) and number < inner.body[0].lineno:
-            role = "def"
-            names = tuple(helpers.get(inner.name, ())) if inner is not func else ()
-        elif enclosing:  # inside a helper such as maxpool(): the attributes it builds
-            role, names = "init", tuple(helpers.get(enclosing[0].name, ()))
+def _line_info(number: int, part: str, tree: ast.AST) -> tuple[tuple, tuple]:
+    """(names, kinds) of source line ``number``."""
+    stmts = [n for n in ast.walk(tree) if isinstance(n, (ast.stmt,)) and n.lineno <= number <= n.end_lineno]
+    inner = min(stmts, key=lambda s: (s.end_lineno - s.lineno, -s.lineno))
+    kinds: list[str] = []
+    names: list[str] = []
+    if isinstance(inner, ast.ClassDef):
+        return (), _CLASS_KINDS.get(inner.name, ("network",))
+    if isinstance(inner, ast.FunctionDef) and number == inner.lineno:
+        return (), _DEF_KINDS.get(inner.name, ("input",))
+    instance = (_instances(part) or ("",))[0]
+    modules = _facts()["modules"]
+    calls = [c for c in ast.walk(inner) if isinstance(c, ast.Call) and c.lineno == number]
+    if isinstance(inner, ast.Assign) and number > inner.lineno:   # inside self.branchN = Sequential(
+        target = _self_attr(inner.targets[0])
+        args = inner.value.args if isinstance(inner.value, ast.Call) else []
+        index = next(i for i, a in enumerate(args) if a.lineno <= number <= a.end_lineno)
+        names.append(f"{target}.{index}")
+    elif isinstance(inner, ast.Assign) and number == inner.lineno:
+        target = inner.targets[0]
+        if _self_attr(target):
+            names.append(_self_attr(target))
+            if _self_attr(target).startswith("branch") and calls and getattr(
+                    calls[0].func, "attr", "") == "Sequential":
+                kinds.append("branch")
+        elif isinstance(target, ast.Tuple) and isinstance(inner.value, ast.Name):
+            kinds.append("unpack")
+        if isinstance(inner.value, ast.Tuple):
+            attrs = [_self_attr(e) for e in inner.value.elts]
+            if all(attrs):
+                names += attrs
+                kinds.append("branch")
+        if isinstance(inner.value, ast.IfExp):
+            kinds.append("mode")
+    for call in calls:
+        attr = _self_attr(call.func)
+        if attr:
+            names.append(attr)
+            path = f"{instance}.{attr}" if instance else attr
+            kind = _TYPE_KINDS.get(modules.get(path, {}).get("type"))
         else:
-            kind = func.name if func.name in ("forward", "__init__") else "loss"
-            role = {"forward": "forward", "__init__": "init"}.get(kind, "loss")
-            if role == "forward" and isinstance(inner, ast.Return):
-                role = "return"
-            names = _self_names(inner)
-        out.append((code, names, role))
-    # dedent what is kept (the stem sits two levels deep in the class)
-    indent = min(len(c) - len(c.lstrip()) for c, _, _ in out)
-    return [(c[indent:], names, role) for c, names, role in out]
+            callee = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+            kind = _CALL_KINDS.get(callee)
+        if kind:
+            kinds.append(kind)
+    if isinstance(inner, ast.If) and number == inner.lineno and "training" in ast.unparse(inner.test):
+        kinds.append("mode")
+    if isinstance(inner, ast.Return) and not calls:
+        kinds.append("output")
+    return tuple(dict.fromkeys(names)), tuple(dict.fromkeys(kinds))
 
 
-_ALL_LINES: Optional[tuple[Line, ...]] = None
-
-
+@functools.cache
 def _all_lines() -> tuple[Line, ...]:
-    """Every printed line of the hand-out; closing brackets alone have number 0."""
-    global _ALL_LINES
-    if _ALL_LINES is None:
-        lines, number = [], 0
-        for part, function, _ in _PARTS:
-            for code, names, role in _strip(function, part, stem_only=part.startswith("stem")):
-                if role != "bracket":
-                    number += 1
-                lines.append(Line(number if role != "bracket" else 0, part, code, names, role))
-        _ALL_LINES = tuple(lines)
-    return _ALL_LINES
+    """Every printed line of the hand-out, each part (class or function) in source order."""
+    source = inspect.getsource(googlenet_handout)
+    tree = ast.parse(source)
+    text = source.splitlines()
+    comments = {tok.start[0]: tok.start[1] for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+                if tok.type == tokenize.COMMENT}
+    out, number = [], 0
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            continue   # the docstring and the imports
+        for n in range(node.lineno, node.end_lineno + 1):
+            code = (text[n - 1][:comments[n]] if n in comments else text[n - 1]).rstrip()
+            if not code.strip():
+                continue
+            if re.fullmatch(r"[\s)\]},:]*", code) or code.strip() == "super().__init__()":
+                out.append(Line(0, node.name, code))
+                continue
+            number += 1
+            names, kinds = _line_info(n, node.name, node)
+            functions = [f for f in ast.walk(node) if isinstance(f, ast.FunctionDef)
+                         and f.lineno <= n <= f.end_lineno]
+            function = min(functions, key=lambda f: f.end_lineno - f.lineno).name if functions else ""
+            out.append(Line(number, node.name, code, names, kinds, function))
+    return tuple(out)
 
 
 def handout() -> tuple[Line, ...]:
-    """The numbered lines to annotate, generated from the package source (comments stripped);
-    ``handout()[n - 1]`` is line ``n``."""
+    """The numbered lines to annotate; ``handout()[n - 1]`` is line ``n``."""
     return tuple(line for line in _all_lines() if line.number)
 
 
-def print_handout(width: int = 80) -> None:
-    """Print the hand-out, part by part, each line with the number its comment goes under
-    (a line too wide for ``width`` is cut with …)."""
+def print_handout() -> None:
+    """Print the hand-out, part by part, each line whole with the number its comment goes under
+    (lines without a number need no comment)."""
     part = None
     for line in _all_lines():
         if line.part != part:
             print(f"# --- {line.part}" if part is None else f"\n# --- {line.part}")
             part = line.part
-        text = f"{line.number:>3}| {line.code}" if line.number else f"   | {line.code}"
-        print(text if len(text) <= width else text[: width - 1] + "…")
-
-
-def _parts_of(path: str) -> tuple:
-    return next(instances for part, _, instances in _PARTS if part == path)
-
-
-# ------------------------------------------------------------------------------ the computed facts
-
-def _shape(t: Any) -> tuple:
-    if isinstance(t, torch.Tensor):
-        return tuple(t.shape[1:])
-    if isinstance(t, (tuple, list)) and t and isinstance(t[0], torch.Tensor):
-        return tuple(t[0].shape[1:])
-    return ()
-
-
-def _int(v: Any) -> int:
-    return v if isinstance(v, int) else v[0]
-
-
-def _layout(model: nn.Module) -> dict[str, dict]:
-    """What each module is, read from the module: kernel and stride of convs and pools, the
-    weights of convs and linear layers, the output channels of an Inception module."""
-    modules: dict[str, dict] = {}
-    for path, module in model.named_modules():
-        entry = modules.setdefault(path, {})
-        if isinstance(module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
-            entry["kernel"] = _int(module.kernel_size)
-            entry["stride"] = _int(module.stride)
-        if isinstance(module, (nn.Conv2d, nn.Linear)):
-            entry["weights"] = module.weight.numel()
-        if isinstance(module, Inception):
-            entry["out_channels"] = module.out_channels
-    return modules
-
-
-def _run(model: nn.Module, modules: dict[str, dict], training: bool):
-    """One probe of ``model`` in one mode: fills in each module's input and output shape (the
-    first call's), and returns (output, top-level modules in call order, {aux head: the
-    Inception module whose output it read})."""
-    order: list[str] = []
-    made_by: dict[int, str] = {}   # id of an output tensor -> the module that produced it
-    fed: dict[str, str] = {}
-
-    def after(module, inputs, output, path):
-        entry = modules[path]
-        entry.setdefault("in", _shape(inputs[0]) if inputs else ())
-        entry.setdefault("out", _shape(output))
-        if path and "." not in path and path not in order:
-            order.append(path)
-        made_by[id(output)] = path
-
-    with probe(model, training=training) as p:
-        for path, module in model.named_modules():
-            p.after(module, lambda m, i, o, path=path: after(m, i, o, path))
-        for name in ("aux1", "aux2"):
-            p.before(getattr(model, name), lambda m, i, name=name: fed.__setitem__(
-                name, made_by.get(id(i[0]), "?")))
-        output = p.run()
-    return output, order, fed
-
-
-def compute_facts() -> dict:
-    """Trace GoogLeNet on the ``meta`` device (shapes without arithmetic) in training and in
-    evaluation mode, count its multiply-adds, and read off everything the checker compares with.
-
-    Returns ``{"modules": {path: {"in", "out", "kernel", "stride", "weights", "macs",
-    "out_channels"}}, "order": [...], "aux": {question: letter}, "macs": (with, without)}``.
-    Computed when a checker first needs them (under a second), from the model, so they follow
-    the model's code and nothing else: not its comments, not a stored copy.
-    """
-    model = on_meta("googlenet")
-    modules = _layout(model)
-    train_out, _, train_fed = _run(model, modules, training=True)
-    eval_out, order, eval_fed = _run(model, modules, training=False)
-    flops = count_flops(model)  # the package's counter, in evaluation mode
-    for path, entry in modules.items():
-        if "weights" in entry and path in flops.by_module:
-            entry["macs"] = flops.by_module[path]
-    modules = {p: e for p, e in modules.items() if e}
-
-    # (d) from the behaviour: which modules feed the heads, what forward returns in each mode
-    attached = tuple(train_fed.values())
-    if not train_fed:
-        training = "A"
-    elif isinstance(train_out, GoogLeNetOutput):
-        training = "B" if attached == ("inception4a", "inception4d") else "C"
-    else:
-        training = "D"
-    evaluation = "D" if isinstance(eval_out, GoogLeNetOutput) else ("B" if eval_fed else "C")
-    # the 0.3: the loss function's default weight, verified against the loss it computes (small
-    # CPU tensors suffice: it is a function of the logits only)
-    weight = inspect.signature(googlenet_loss).parameters["aux_weight"].default
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        out = GoogLeNetOutput(*(torch.randn(2, 5) for _ in range(3)))
-    target = torch.tensor([1, 3])
-    by_hand = F.cross_entropy(out.logits, target) + weight * (
-        F.cross_entropy(out.aux1, target) + F.cross_entropy(out.aux2, target))
-    in_loss = bool(torch.allclose(googlenet_loss(out, target), by_hand)) and model.aux1.dropout.p != weight
-    aux = {"training": training, "evaluation": evaluation, "loss_weight": "B" if in_loss else "C"}
-
-    # (c) multiply-adds of inception 3a, and of the naive module (Figure 2a) with its filters
-    in_shape = modules["inception3a"]["in"]
-    _, ch1x1, _, ch3x3, _, ch5x5, _ = next(row for row in TABLE1 if row[0] == "inception3a")
-    with torch.device("meta"):
-        naive = NaiveInception(in_shape[0], ch1x1, ch3x3, ch5x5)
-    macs = (flops.by_module["inception3a"], count_flops(naive, in_shape).total)
-    return {"modules": modules, "order": tuple(order), "aux": aux, "macs": macs}
-
-
-@functools.cache
-def _facts() -> dict:
-    return compute_facts()
-
-
-def _shapes() -> dict[str, tuple]:
-    modules = _facts()["modules"]
-    return {name: tuple(modules[name]["out"]) for name in SHAPE_LAYERS + OPTIONAL_SHAPE_LAYERS}
-
-
-def _branches() -> dict[str, tuple]:
-    modules = _facts()["modules"]
-    return {name: tuple(modules[f"{name}.branch{i}"]["out"][0] for i in range(1, 5))
-            for name in INCEPTION_MODULES}
+        print(f"{line.number:>3}| {line.code}" if line.number else f"   | {line.code}")
 
 
 # ------------------------------------------------------------------------------ comments
 
-# The patterns below read numbers out of a comment. Python's re backtracks, so each is written
-# to take linear time: they run on the comment with every run of white space made one space
-# (so " ?" stands for any spacing), an optional part always starts with a character that is not
-# a space, and a number is matched only from its first digit (the look-behinds). A comment is
-# also at most MAX_COMMENT_CHARS long. tests/test_exercises_properties.py times them.
-_SEP = r" ?[×xX*] ?"
-_SHAPE3 = re.compile(rf"(?<![\d.#])(?:(?:[NB]|batch|1){_SEP})?(\d+){_SEP}(\d+){_SEP}(\d+)(?![\d.])"
-                     r"|\( ?(?:(?:[NB]|batch|1|-1) ?, ?)?(\d+) ?, ?(\d+) ?, ?(\d+) ?\)")
-_PAIR = re.compile(rf"(?<![\d.#])(\d+){_SEP}(\d+)(?![\d.])")  # not "#3×3", a Table 1 column
-_STRIDE = re.compile(r"(?:strides?|스트라이드|보폭) ?(?:(?:는|은|이|가|of|=|:) ?)?(\d+)"
-                     rf"|(?<![\d.])\d+{_SEP}\d+ ?/ ?(\d+)")
-_CHANNELS = re.compile(r"(?<![\d.×xX*])(\d+) ?(?:개(?:의)? ?)?(?:channels?\b|채널|ch\b|maps?\b|feature maps?)"
-                       r"|(?:채널|channels?) ?(?:(?:수|count|number) ?)?(?:(?:는|은|이|가|:|=) ?)?(\d+)(?![\d.×xX*])")
-_BRANCH = re.compile(r"branch ?([1-9])|브랜치 ?([1-9])|가지 ?([1-9])"
-                     r"|([1-9]) ?번(?:째)? ?(?:브랜치|branch|가지)|([1-9])(?:st|nd|rd|th) branch")
+@functools.cache
+def _known() -> tuple[frozenset, frozenset, frozenset]:
+    """(every whole number of the network, its dropout rates, every fraction its code writes)."""
+    facts = _facts()
+    ints: set[int] = {22, 27, 9, 12, 1000, facts["macs"], facts["params"], int(1.5e9)}
+    decimals: set[float] = set()
+    source = inspect.getsource(googlenet_handout)
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.NUMBER:
+            value = float(tok.string)
+            (ints.add(int(value)) if value.is_integer() else decimals.add(value))
+    for entry in facts["modules"].values():
+        for key in ("in", "out"):
+            ints.update(entry.get(key, ()))
+        ints.update(entry[k] for k in ("kernel", "stride", "padding", "weights", "biases", "params", "macs")
+                    if k in entry)
+        if "weights" in entry:
+            ints.add(entry["weights"] + entry["biases"])
+    dropouts = frozenset(e["rate"] for e in facts["modules"].values() if "rate" in e)
+    ints.update(round(100 * r) for r in dropouts | decimals if r < 1)
+    return frozenset(ints), dropouts, frozenset(decimals | dropouts)
 
 
-@functools.lru_cache(maxsize=None)
-def _line_facts(line: Line) -> dict:
-    """What the model says about ``line``: the shapes its layers receive and produce, their
-    kernel sizes and strides, the channel counts, the branch numbers it uses."""
+def _function(number: int) -> str:
+    return handout()[number - 1].function
+
+
+def _paths(line: Line) -> list[str]:
+    """The model paths of ``line``'s modules, in every instance its part runs as."""
     modules = _facts()["modules"]
-    instances = _parts_of(line.part)
-    shapes: set[tuple] = set()
-    kernels: set[int] = set()
-    strides: set[int] = set()
-    channels: set[int] = set()
-    for instance in instances:
+    if line.part == "conv_block":
+        return [p for p, e in modules.items() if e["type"] == "Sequential" and f"{p}.0" in modules
+                and modules[f"{p}.0"]["type"] == "Conv2d" and f"{p}.1" in modules]
+    out = []
+    for instance in _instances(line.part):
         for name in line.names:
             path = f"{instance}.{name}" if instance else name
-            if path not in modules:
-                continue
-            inside = [p for p in modules if p == path or p.startswith(path + ".")]
-            for p in inside:
-                kernels.update([modules[p]["kernel"]] if "kernel" in modules[p] else [])
-                strides.update([modules[p]["stride"]] if "stride" in modules[p] else [])
-            for p in (inside if line.role in ("init", "def") else [path]):
-                shapes.update(tuple(modules[p][k]) for k in ("in", "out") if k in modules[p])
-                if "out_channels" in modules[p]:
-                    channels.add(modules[p]["out_channels"])
-        if line.role in ("def", "return") and line.part.endswith("forward") and instance in modules:
-            shapes.update(tuple(modules[instance][k]) for k in ("in", "out"))
+            if path in modules:
+                out.append(path)
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def line_facts(number: int, size: Optional[int] = None) -> LineFacts:
+    """What the model says about hand-out line ``number`` (see :class:`._comments.LineFacts`),
+    at 224×224 and, when given, at the student's input size too.
+
+    A line that builds layers (``__init__``, ``conv_block``) is about everything inside them; a
+    line that calls modules (``forward``) about what those modules receive and make; a header, a
+    ``return`` or a test of the mode about what its whole module receives and makes."""
+    line = handout()[number - 1]
+    modules = _facts()["modules"]
+    variant = _variant(size) if size else {}
+    paths = _paths(line)
+    inside = [p for p in modules if any(p == q or p.startswith(q + ".") for q in paths)]
+    builds = line.part == "conv_block" or _function(number) == "__init__"
+    whole = not line.names or bool({"input", "output", "args", "network", "mode",
+                                    "training-output", "unpack"} & set(line.kinds))
+    shown = list(inside if builds else paths)
+    if whole:
+        shown += [i for i in _instances(line.part)]
+    if "concat" in line.kinds:   # what is concatenated: the branches' outputs
+        shown += [p for i in _instances(line.part) for p in modules if p.startswith(f"{i}.branch")
+                  and p.count(".") == 1]
+    shapes: set[tuple] = set()
+    for p in shown:
+        for table in (modules, variant):
+            if p in table:
+                shapes.update(tuple(table[p][k]) for k in ("in", "out") if k in table[p])
+    if line.part == "googlenet_loss" or (line.part == "GoogLeNet" and whole):
+        shapes.add(tuple(modules["fc"]["out"]))
     shapes.discard(())
-    channels.update(s[0] for s in shapes)
-    return {"shapes": shapes, "kernels": kernels, "strides": strides, "channels": channels,
-            "branches": {int(n[-1]) for n in line.names if re.fullmatch(r"branch\d", n)}}
+    # a layer inside a branch may be described with its branch's other kernel ("the 1×1 reduce
+    # before the 3×3"): the branch's kernels count for it
+    branch = {p for p in modules for q in paths if "." in q and q.rsplit(".", 1)[0].endswith(
+        tuple(f"branch{i}" for i in range(1, 5))) and p.startswith(q.rsplit(".", 1)[0] + ".")}
+    kernels = {modules[p]["kernel"] for p in set(inside) | branch if "kernel" in modules[p]}
+    strides = {modules[p]["stride"] for p in inside if "stride" in modules[p]}
+    paddings = {modules[p]["padding"] for p in inside if "padding" in modules[p]}
+    params: set[int] = set()
+    for p in inside:
+        e = modules[p]
+        params.add(e["params"])
+        if "weights" in e:
+            params.update({e["weights"], e["weights"] + e["biases"]})
+    for instance in _instances(line.part):   # the layers of one line together (conv1 + maxpool1)
+        mine = [p for p in paths if p.startswith(instance)]
+        params.add(sum(modules[p]["params"] for p in mine))
+    params.discard(0)
+    channels = {s[0] for s in shapes}
+    rates = {modules[p]["rate"] for p in inside if "rate" in modules[p]}
+    branches = {int(m.group(1)) for n in line.names for m in [re.match(r"branch(\d)", n)] if m}
+    known, dropouts, decimals = _known()
+    if size:
+        known = known | {v for e in variant.values() for k in ("in", "out") for v in e[k]}
+    return LineFacts(line.kinds, frozenset(shapes), frozenset(kernels), frozenset(strides),
+                     frozenset(paddings), frozenset(channels), frozenset(params), frozenset(rates),
+                     frozenset(branches), modules["fc"]["out"][0], known, dropouts, decimals,
+                     line.part == "conv_block", line.code.lstrip().startswith(("def ", "class ")),
+                     frozenset(s[1:] for s in shapes if len(s) == 3))
 
 
-def review_comment(number: int, text: str) -> tuple[list[str], list[str]]:
-    """(problems, remarks) for the comment ``text`` on hand-out line ``number``.
-
-    A problem makes the comment wrong: it says too little, or a number it states is not
-    what the traced model has on this line. A remark is a note on an accepted comment.
-    """
-    problems, remarks = _review(number, text)
+def review_comment(number: int, text: str, input_size: Optional[int] = None) -> tuple[list[str], list[str]]:
+    """(problems, remarks) for the comment ``text`` on hand-out line ``number``, in the language
+    in force: a problem makes the comment wrong (it names nothing the line does, or states a
+    number that is not true of the line); a remark is a note on an accepted comment."""
+    from ._lang import current
+    problems, remarks = _review(number, text, input_size, current())
     return list(problems), list(remarks)
 
 
@@ -432,200 +446,87 @@ def review_comment(number: int, text: str) -> tuple[list[str], list[str]]:
 _MAX_COMMENT_PROBLEMS = 3
 
 
-@functools.lru_cache(maxsize=4096)  # a class writes many of the same comments; each is read 3 times
-def _review(number: int, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    if len(text) > MAX_COMMENT_CHARS:
-        return (f"a comment is at most {MAX_COMMENT_CHARS:,} characters; this one has "
-                f"{len(text):,}",), ()
-    text = " ".join(text.split())  # one space for any spacing: the patterns rely on it
-    line = handout()[number - 1]
-    problems, remarks = [], []
-    if len(content_words(text)) < MIN_COMMENT_WORDS or len({w.lower() for w in content_words(text)}) < 2:
-        problems.append(f"say what the line does, in at least {MIN_COMMENT_WORDS} different words "
-                        "(Korean or English)")
-        return tuple(problems), ()
-    facts = _line_facts(line)
-    spatial = {s[1:] for s in facts["shapes"] if len(s) == 3}
-    pieces, end = [], 0  # the text without its shapes, for the patterns of single numbers
-    for match in _SHAPE3.finditer(text):
-        a, b, c = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
-        pieces += [text[end:match.start()], " "]
-        end = match.end()
-        if not facts["shapes"] or (a, b, c) in facts["shapes"]:
-            continue
-        if (a * b * c,) in facts["shapes"] and (c, a, b) not in facts["shapes"]:
-            continue  # a map as it was before being flattened for this line's linear layer
-        if (c, a, b) in facts["shapes"]:
-            remarks.append(f"{a}×{b}×{c} reads as H×W×C, the paper's order; PyTorch's is C×H×W "
-                           "(accepted)")
-            continue
-        problems.append(f"the comment states the shape {a}×{b}×{c} (read as C×H×W), which is neither "
-                        "what this line's layers receive nor what they produce")
-    rest = "".join(pieces) + text[end:]
-    for match in _STRIDE.finditer(rest):
-        s = int(match.group(1) or match.group(2))
-        if facts["strides"] and s not in facts["strides"]:
-            problems.append(f"the comment says stride {s}; no layer on this line has that stride")
-    for match in _PAIR.finditer(rest):
-        a, b = int(match.group(1)), int(match.group(2))
-        if a != b:
-            continue
-        if a <= 11 and facts["kernels"]:
-            if a not in facts["kernels"] and (a, b) not in spatial:
-                problems.append(f"the comment names a {a}×{a} kernel; no layer on this line has "
-                                "that kernel size")
-        elif a > 11 and spatial and (a, b) not in spatial:
-            problems.append(f"{a}×{b} is not a height×width that this line's layers see")
-    for match in _CHANNELS.finditer(rest):
-        n = int(next(g for g in match.groups() if g))
-        if facts["channels"] and n not in facts["channels"]:
-            problems.append(f"the comment states {n} channels; that is not a channel count of "
-                            "this line's input or output")
-    for match in _BRANCH.finditer(text):
-        k = int(next(g for g in match.groups() if g))
-        if facts["branches"] and k not in facts["branches"]:
-            problems.append(f"the comment names branch {k}, but this line is about "
-                            + " and ".join(f"branch {b}" for b in sorted(facts["branches"])))
-    problems = list(dict.fromkeys(problems))
-    if len(problems) > _MAX_COMMENT_PROBLEMS:
-        more = len(problems) - _MAX_COMMENT_PROBLEMS
-        problems = problems[:_MAX_COMMENT_PROBLEMS] + [f"{more} more number(s) in it do not "
-                                                       "match either"]
-    return tuple(problems), tuple(dict.fromkeys(remarks))
-
-
-COMMENT_HINT = ("Recompute what you state from the line: a conv or pool with kernel k, stride s "
-                "and padding p maps a side n to ⌊(n + 2p − k)/s⌋ + 1 (⌈⌉ with ceil_mode), and "
-                "its out_channels (or the sum of the branches) gives C.")
+@functools.lru_cache(maxsize=8192)  # a class writes many of the same comments; each is read 3 times
+def _review(number: int, text: str, size: Optional[int], lang: str = "en") -> tuple[tuple, tuple]:
+    with language(lang):
+        if len(text) > MAX_COMMENT_CHARS:
+            return (tr(f"a comment is at most {MAX_COMMENT_CHARS:,} characters; this one has {len(text):,}",
+                       f"주석은 {MAX_COMMENT_CHARS:,}자까지입니다. 이 주석은 {len(text):,}자입니다"),), ()
+        problems, remarks = review(text, line_facts(number, size))
+        if len(problems) > _MAX_COMMENT_PROBLEMS:
+            more = len(problems) - _MAX_COMMENT_PROBLEMS
+            problems = problems[:_MAX_COMMENT_PROBLEMS] + [tr(f"{more} more thing(s) in it are wrong too",
+                                                              f"이 밖에도 {more}군데가 더 틀렸습니다")]
+        return tuple(problems), tuple(remarks)
 
 
 class _LineComment(Comment):
-    """A comment on hand-out line ``number``, reviewed by :func:`review_comment`."""
+    """A comment on hand-out line ``number``, judged by :mod:`._comments`."""
 
     def __init__(self, number: int):
         super().__init__(MIN_COMMENT_WORDS)
         self.number = number
-        self.form = "a comment: a string, in Korean or English"
+        self.size: Optional[int] = None   # the student's input size, set per check
+
+    @property
+    def form(self) -> str:
+        return tr("a comment: a string, in Korean or English", "주석: 한국어나 영어로 쓴 문자열")
+
+    def _problems(self, text):
+        from ._lang import current
+        return _review(self.number, text, self.size, current())
 
     def same(self, given, expected):
-        return not review_comment(self.number, given)[0]
+        return not self._problems(given)[0]
 
     def diagnose(self, given, expected):
-        problems, _ = review_comment(self.number, given)
+        problems, _ = self._problems(given)
         text = "; ".join(problems)
-        text = text[:1].upper() + text[1:] + "."
-        if any(not p.startswith(("say what", "the comment names branch")) for p in problems):
-            text += " " + COMMENT_HINT  # a number is wrong: how to recompute it
-        return text
+        return text[:1].upper() + text[1:] + "."
 
     def remark(self, value):
         if not isinstance(value, str):
             return None
         text = value.strip().lstrip("#").strip()
-        problems, remarks = review_comment(self.number, text)
+        problems, remarks = self._problems(text)
         return "; ".join(remarks) if remarks and not problems else None
 
 
 # ------------------------------------------------------------------------------ the questions
 
-_MAXPOOL_HINT = ("A 3×3 max pool with stride 2 and ceil_mode=True: out = ⌈(in − 3) / 2⌉ + 1, "
-                 "rounded up as Caffe does. Pooling keeps the channel count.")
-_INCEPTION_HINT = ("Every branch of an Inception module keeps H and W (the convs pad to 'same', the "
-                   "pool has stride 1), so the module keeps its input's H×W. Its channels are the sum of "
-                   "the four branch outputs (Table 1's #1×1 + #3×3 + #5×5 + pool proj), not its input's.")
-SHAPE_HINTS = {
-    "conv1": ("conv1 is a 7×7 conv, stride 2, padding 3: out = ⌊(in + 2·padding − kernel) / stride⌋ + 1; "
-              "its channels are its number of filters."),
-    "maxpool1": _MAXPOOL_HINT,
-    "lrn1": "Local response normalization rescales activations; it changes no shape.",
-    "conv2": "conv2 is the stem's 1×1 'reduce' conv: a 1×1 conv keeps H and W; its channels are its filters.",
-    "conv3": ("conv3 is a 3×3 conv with padding 1 and stride 1, which keeps H and W; its channels are its "
-              "filters (Table 1's #3×3 column for the conv row)."),
-    "lrn2": "Local response normalization rescales activations; it changes no shape.",
-    "maxpool2": _MAXPOOL_HINT,
-    "maxpool3": _MAXPOOL_HINT,
-    "maxpool4": _MAXPOOL_HINT,
-    "avgpool": "avgpool is a 7×7 average pool with stride 1 on a 7×7 map; it keeps the channel count.",
-    "fc": "fc is a linear layer: one output per class, and no spatial dimensions (a 1-tuple).",
-}
-BRANCH_HINT = ("The four numbers are the output channels of branch1 (the 1×1 conv), branch2 (the 3×3 "
-               "conv after its reduce), branch3 (the 5×5 conv after its reduce) and branch4 (pool proj), "
-               "in that order. The reduce widths feed the 3×3 and 5×5 convs; they are not outputs.")
-CONCAT_HINT = ("torch.cat(..., dim=1) stacks the four branch outputs along the channel axis: add the "
-               "four output widths (#1×1, #3×3, #5×5, pool proj), not the reduce columns and not the "
-               "module's input channels.")
-MACS_HINTS = {
-    "with_reduction": ("A conv's multiply-adds = its weights (k·k·C_in·C_out) × its output H·W. Inception 3a "
-                       "has six convs (branch1's 1×1, the two reduces, the 3×3, the 5×5, pool proj), all on "
-                       "its input's H×W; count weights only (no biases, no pooling)."),
-    "without_reduction": ("In the naive module (Figure 2a, NaiveInception) the 1×1, 3×3 and 5×5 convs all "
-                          "see every input channel, and the max-pool branch has no multiply-adds. Use "
-                          "inception 3a's #1×1, #3×3 and #5×5 filter counts, weights × output H·W."),
-}
-AUX_HINTS = {
-    "training": ("Read GoogLeNet.forward: where are self.aux1 and self.aux2 called, on which x, and what "
-                 "does forward return when run_aux is True?"),
-    "evaluation": "model.eval() sets self.training to False: follow run_aux through GoogLeNet.forward.",
-    "loss_weight": ("Find where the weight appears: read googlenet_loss, and compare with the dropout of "
-                    "AuxClassifier."),
-}
+def _computed(rec: dict):
+    fn, args = COMPUTE[rec["answer"]["compute"]], rec["answer"].get("args", {})
+    return lambda answers: fn(answers, **args)
 
 
-class _Branches(IntTuple):
-    def __init__(self):
-        super().__init__(4, "the output channels of branch1..branch4", (10, 20, 30, 40))
-
-    def diagnose(self, given, expected):
-        if sorted(given) == sorted(expected):
-            return "The four numbers are right but not in branch order."
-        return None
-
-    def parse(self, value):
-        if isinstance(value, (tuple, list)) and len(value) == 6:
-            raise _Malformed(f"expected {self.form}; got 6 numbers — the reduce widths are not branch "
-                             "outputs, give one number per branch")
-        return super().parse(value)
+def _sealed(rec: dict):
+    return lambda answers, key: _data.opened(ASSIGNMENT, rec, "answer", key)
 
 
-_QUESTIONS: Optional[tuple[Question, ...]] = None
-
-
-def questions() -> tuple[Question, ...]:
-    """Every checked item of the assignment, in the order the report lists them."""
-    global _QUESTIONS
-    if _QUESTIONS is not None:
-        return _QUESTIONS
+@functools.cache
+def _questions() -> tuple[Question, ...]:
+    """Every checked item, in the order the report lists them: the records', then one comment
+    item per numbered line of the hand-out."""
     qs = []
-    for name in SHAPE_LAYERS + OPTIONAL_SHAPE_LAYERS:
-        kind = Shape(1 if name == "fc" else 3)
-        qs.append(Question(("shapes", name), kind, lambda n=name: _shapes()[n],
-                           SHAPE_HINTS.get(name, _INCEPTION_HINT), optional=name in OPTIONAL_SHAPE_LAYERS))
-    branch_kind = _Branches()
-    for name in INCEPTION_MODULES:
-        qs.append(Question(("branches", name), branch_kind, lambda n=name: _branches()[n], BRANCH_HINT))
-    concat_kind = Count(0, "the module's output channels", floats=False)
-    for name in INCEPTION_MODULES:
-        qs.append(Question(("concat", name), concat_kind, lambda n=name: _shapes()[n][0], CONCAT_HINT))
-    macs_kind = Count(0.005, "the multiply-adds of inception 3a")
-    for i, key in enumerate(("with_reduction", "without_reduction")):
-        qs.append(Question(("macs", key), macs_kind, lambda i=i: _facts()["macs"][i], MACS_HINTS[key]))
-    for key, options in AUX_OPTIONS.items():
-        qs.append(Question(("aux", key), Choice(options), lambda k=key: _facts()["aux"][k], AUX_HINTS[key]))
+    for rec in _data.records(ASSIGNMENT):
+        if rec["kind"]["type"] == "comment":
+            continue
+        sealed = "sealed" in rec["answer"]
+        qs.append(Question(tuple(rec["path"]), _data.kind(rec["kind"]),
+                           _sealed(rec) if sealed else _computed(rec), rec["hint"], rec["part"],
+                           sealed=sealed))
+    comments = _data.record(ASSIGNMENT, "comments")
     for line in handout():
-        qs.append(Question(("comments", line.number), _LineComment(line.number), None, ""))
-    _QUESTIONS = tuple(qs)
-    return _QUESTIONS
-
-
-PARTS = {"shapes": "(a)", "branches": "(b)", "concat": "(b)", "macs": "(c)", "aux": "(d)", "comments": "(e)"}
+        qs.append(Question(("comments", line.number), _LineComment(line.number), None, comments["hint"],
+                           comments["part"]))
+    return tuple(qs)
 
 
 def template() -> dict:
     """The blank answer dict: every item present, every value ``None`` ("not answered")."""
-    blank: dict = {}
-    for q in questions():
-        if not q.optional:
-            blank.setdefault(q.path[0], {})[q.path[1]] = None
+    blank: dict = {"input_size": None}
+    for q in _questions():
+        blank.setdefault(q.path[0], {})[q.path[1]] = None
     return blank
 
 
@@ -636,11 +537,9 @@ def _line_key(key: Any) -> Any:
 
 
 def _normalise(answers: dict) -> tuple[dict, list[ItemResult]]:
-    """Accept ``comments`` as a list (one string per line) or with string keys '1', '2'.
-
-    Keys that name the same line (``1``, ``'1'``, ``' 01 '``) are reported as a problem; the
-    first one given is checked, the others not.
-    """
+    """Accept ``comments`` as a list (one string per line) or with string keys '1', '2'. Keys
+    that name the same line (``1``, ``'1'``, ``' 01 '``) are reported as a problem; the first one
+    given is checked, the others not."""
     comments = answers.get("comments")
     if isinstance(comments, (list, tuple)):
         comments = dict(enumerate(comments, start=1))
@@ -659,79 +558,165 @@ def _normalise(answers: dict) -> tuple[dict, list[ItemResult]]:
             lines[line] = value
         else:
             problems.append(ItemResult(
-                f"comments[{_safe_repr(key, 40)}]", "problem",
-                f"names the same line as comments[{_safe_repr(first, 40)}]; only that one is checked "
-                "(give each line one key)"))
+                f"comments[{_safe_repr(key, 40)}]", "problem", tr(
+                    f"names the same line as comments[{_safe_repr(first, 40)}]; only that one is checked "
+                    "(give each line one key)",
+                    f"comments[{_safe_repr(first, 40)}]와 같은 줄입니다. 그쪽만 채점합니다 (줄마다 키는 하나만)")))
     return {**answers, "comments": lines}, problems
 
 
-_attempted: set[str] = set()
+def _size_problem(answers: Any) -> Optional[str]:
+    """Why ``answers['input_size']`` cannot be used (None when it can)."""
+    value = answers.get("input_size") if isinstance(answers, dict) else None
+    if _input_size(answers if isinstance(answers, dict) else {}) is not None:
+        return None
+    if _blank(value):
+        return tr("set answers['input_size'] first: part (a) is checked at your own input size S "
+                  f"(an int from {INPUT_SIZES[0]} to {INPUT_SIZES[-1]}, not {BOOK_SIZE})",
+                  f"먼저 answers['input_size']를 정하세요: (a)는 여러분이 고른 입력 크기 S에서 채점합니다 "
+                  f"({INPUT_SIZES[0]}~{INPUT_SIZES[-1]}의 정수, {BOOK_SIZE}는 제외)")
+    return tr(f"answers['input_size'] must be an int from {INPUT_SIZES[0]} to {INPUT_SIZES[-1]} other than "
+              f"{BOOK_SIZE} (the book's size); got {_safe_repr(value, 30)}",
+              f"answers['input_size']는 {INPUT_SIZES[0]}~{INPUT_SIZES[-1]}의 정수여야 하고 {BOOK_SIZE}(책의 "
+              f"크기)는 안 됩니다. 받은 값: {_safe_repr(value, 30)}")
 
 
-def check(answers: Any) -> Report:
+def _language(answers: Any, lang: Optional[str]) -> str:
+    """``lang``, or the language of the comments (English when they hold no letters)."""
+    if lang is not None:
+        return lang
+    try:
+        comments = plain(answers, 1).get("comments") if isinstance(answers, dict) else None
+        comments = plain(comments, 1)
+        values = (list(comments.values()) if isinstance(comments, dict) else list(comments)
+                  if isinstance(comments, (list, tuple)) else [])
+        return detect(values[:200]) or "en"
+    except Exception:  # answers whose methods raise: the report says so, in English
+        return "en"
+
+
+def check(answers: Any, lang: Optional[str] = None, key: Optional[str] = None) -> Report:
     """Check assignment 1's answers; returns a report (print it, or show it in a notebook).
 
-    Never raises because of the answers: wrong forms, unknown keys and a non-dict are
-    reported with a message naming the item and the form expected.
+    ``lang``: 'en' or 'ko' (default: the language of the comments). ``key``: the release key,
+    which scores part (d) (default: the one given to :func:`release` in this session, if any).
+    Never raises because of the answers: wrong forms, unknown keys and a non-dict are reported
+    with a message naming the item and the form expected.
     """
-    report = run_checks(TITLE, list(questions()), answers, _EXAMPLE, normalise=_normalise)
-    _attempted.update(r.item.partition("[")[0] for r in report.results if r.status != NOT_ANSWERED)
+    from ._lang import checked
+    lang = checked(_language(answers, lang))
+    key = _data.checked_key(ASSIGNMENT, key) if key is not None else _data.released_key(ASSIGNMENT)
+    try:
+        given = plain(answers, 1) if isinstance(answers, dict) else {}
+        size = _input_size(given)
+    except Exception:  # a dict whose methods raise: its input size is not read
+        given, size = {}, None
+    for q in _questions():
+        if isinstance(q.kind, _LineComment):
+            q.kind.size = size
+
+    def notes(given):
+        with language(lang):
+            if size is None:
+                return []
+            return [tr(f"your input size S = {size}: part (a) is checked at 3×{size}×{size}",
+                       f"입력 크기 S = {size}: (a)는 3×{size}×{size}에서 채점합니다")]
+
+    report = run_checks(TITLE, list(_questions()), answers, _EXAMPLE, normalise=_normalise, lang=lang,
+                        parts=_data.parts(ASSIGNMENT), key=key, notes=notes, choices=("input_size",))
+    if size is None:
+        with language(lang):
+            try:
+                why = _size_problem(given)
+            except Exception:
+                why = _size_problem({})
+            for r in report.results:
+                if r.item.startswith("shapes[") and r.status != NOT_ANSWERED:
+                    r.status, r.message = MALFORMED, f"{r.item}: {why}"
+    report.variant = size
     return report
 
 
-def save(answers: Any, path, student: str) -> Any:
-    """Write ``answers`` to ``path`` as a submission file (JSON) for ``cnncourse grade googlenet``."""
-    return _save(ASSIGNMENT, CHECKER_VERSION, answers, path, student)
+def release(key: str) -> str:
+    """Open this assignment's sealed answers and solutions with the key your teacher published."""
+    return _data.release(ASSIGNMENT, key)
+
+
+def questions(part: Optional[str] = None, lang: str = "en") -> Text:
+    """The questions of ``part`` ('a' … 'e'; default all), with their options, in ``lang`` — the
+    records' texts, without answers."""
+    import textwrap
+
+    from ._lang import checked
+    with language(checked(lang)):
+        lines, title = [], None
+        for rec in _data.records(ASSIGNMENT):
+            if part is not None and rec["part"] != part:
+                continue
+            name = next(p.name for p in _data.parts(ASSIGNMENT) if p.id == rec["part"])
+            if name != title:
+                lines.append(("\n" if lines else "") + name)
+                title = name
+            label = rec["path"][0] + "".join(f"[{k!r}]" for k in rec["path"][1:])
+            lines.append(textwrap.fill(f"{label}: {pick(rec['text'])}", width=78, initial_indent="  ",
+                                       subsequent_indent="    "))
+            for letter, option in rec.get("options", {}).items():
+                lines.append(textwrap.fill(pick(option), width=78, initial_indent=f"     {letter}) ",
+                                           subsequent_indent="        "))
+        return Text("\n".join(lines))
+
+
+def save(answers: Any, path="assignment1.json", student: str = "", lang: Optional[str] = None,
+         announce: bool = True):
+    """Write ``answers`` to ``path`` as a submission file (JSON) for ``cnncourse grade googlenet``;
+    says where the file is and, on Colab, offers it for download. Returns the path."""
+    return _hand_in(ASSIGNMENT, CHECKER_VERSION, answers, path, student,
+                    lang or _language(answers, None), announce)
+
+
+def rubric(lang: str = "en") -> Markdown:
+    """Part (f)'s rubric: what the comments explain, marked by the teacher at three levels."""
+    from ._lang import checked
+    return _data.rubric_markdown(ASSIGNMENT, checked(lang))
 
 
 # ------------------------------------------------------------------------------ worked solutions
-
-class Text(str):
-    """A string that shows as plain text when it is the last value of a notebook cell."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
 
 def _shape_text(shape) -> str:
     return "×".join(str(v) for v in shape)
 
 
-def solution(part: str) -> Text:
-    """The worked solution of ``part`` ("shapes", "branches", "concat", "macs", "aux" or
-    "comments"), computed from the package — shown only after an attempt at that part has been
-    checked with :func:`check` in this session, so that it is read after trying, not instead."""
-    if part not in PARTS:
-        raise ValueError(f"part must be one of {', '.join(map(repr, PARTS))}; got {part!r}")
-    if part not in _attempted:
-        return Text(f"Try first: put your answers for {part!r} into answers[{part!r}] and run "
-                    f"hw.check(answers); then hw.solution({part!r}) shows the worked solution.")
-    facts = _facts()
-    modules = facts["modules"]
-    if part == "shapes":
-        rows = [f"{name:<12} {_shape_text(modules[name]['out']):>10}   (input {_shape_text(modules[name]['in'])})"
-                for name in SHAPE_LAYERS]
-        return Text("Output shapes, traced on the model (C×H×W):\n" + "\n".join(rows))
-    if part in ("branches", "concat"):
-        rows = []
-        for name in INCEPTION_MODULES:
-            widths = _branches()[name]
-            rows.append(f"{name}: {' + '.join(map(str, widths))} = {sum(widths)} "
-                        f"(module output {modules[name]['out'][0]} channels)")
-        return Text("Branch outputs (branch1..branch4) and their concatenation:\n" + "\n".join(rows))
-    if part == "macs":
-        with_r, without_r = facts["macs"]
-        c, h, w = modules["inception3a"]["in"]
-        convs = [(p, e) for p, e in modules.items() if p.startswith("inception3a.") and "kernel" in e
-                 and "weights" in e]
-        lines = [f"  {p:<28} {e['weights']:>7,} weights × {e['out'][1]}·{e['out'][2]} = "
-                 f"{e['macs']:,}" for p, e in convs]
-        return Text(f"Inception 3a sees {c}×{h}×{w}. With the 1×1 reductions:\n" + "\n".join(lines)
-                    + f"\n  total {with_r:,} multiply-adds\nNaive module (Figure 2a): {without_r:,}; "
-                    f"the reductions make it {without_r / with_r:.2f}× cheaper.")
-    if part == "aux":
-        return Text("\n".join(f"{k}: {letter} — {AUX_OPTIONS[k][letter]}" for k, letter in facts["aux"].items())
-                    + "\n(Read off by running the model in training and in evaluation mode, and by "
-                    "recomputing googlenet_loss by hand.)")
-    return Text("The comments are judged by a reader; the answer key page (GoogLeNet, fully annotated) "
-                "has a comment on every line of the hand-out, and the checker passes all of them.")
+_SECTIONS = ("shapes", "branches", "costs", "aux", "comments")
+
+
+def solution(part: str, input_size: Optional[int] = None, lang: str = "en") -> Text:
+    """The worked solution of ``part`` ("shapes", "branches", "costs", "aux" or "comments") once
+    your teacher has released the solutions (:func:`release`); before that, how the release works.
+    ``input_size``: the S of part (a) to show the shapes for (default 224)."""
+    if part not in _SECTIONS:
+        raise ValueError(f"part must be one of {', '.join(map(repr, _SECTIONS))}; got {part!r}")
+    with language(lang):
+        key = _data.released_key(ASSIGNMENT)
+        if key is None:
+            return Text(_data.not_released(ASSIGNMENT, f"hw.solution({part!r})"))
+        recs = [r for r in _data.records(ASSIGNMENT) if r["path"][0] == part]
+        notes = [pick(_data.opened(ASSIGNMENT, r, "solution", key)) for r in recs]
+        notes = list(dict.fromkeys(notes))
+        size = input_size if input_size in INPUT_SIZES else BOOK_SIZE
+        if part == "shapes":
+            table = _variant(size) if size != BOOK_SIZE else _facts()["modules"]
+            rows = [f"{name:<12} {_shape_text(table[name]['out']):>10}" for name in SHAPE_LAYERS]
+            body = tr(f"Output shapes at 3×{size}×{size} (C×H×W):", f"3×{size}×{size}에서의 출력 shape (C×H×W):")
+            body += "\n" + "\n".join(rows)
+        elif part == "branches":
+            body = "\n".join(f"{name}: {' + '.join(map(str, _widths(name)))} = {sum(_widths(name))}"
+                             for name in BRANCH_MODULES)
+        elif part == "costs":
+            body = "\n".join(f"{r['path'][1]}: {COMPUTE[r['answer']['compute']]({}, **r['answer']['args']):,}"
+                             for r in recs)
+        elif part == "aux":
+            body = "\n".join(f"{r['path'][1]}: {_data.opened(ASSIGNMENT, r, 'answer', key)} — "
+                             f"{_data.option_text(r, _data.opened(ASSIGNMENT, r, 'answer', key))}" for r in recs)
+        else:
+            body = ""
+        return Text("\n".join(x for x in [body, *notes] if x))

@@ -1,0 +1,115 @@
+"""Build the teacher's edition: the student edition's book with book/teacher/'s part (the teacher's
+guide, the answer keys, the example review) added right after the assignments.
+
+    .venv/bin/python scripts/build_teacher.py                # into _build/teacher/
+    .venv/bin/python scripts/build_teacher.py --output /tmp/t  # into /tmp/t/_build/teacher/
+
+Its table of contents is made from _toc.yml each time (``teacher_toc``), so that the two editions
+never list different chapters; the chapters keep the student edition's numbers (the added part
+is unnumbered). The build is strict (warnings are errors, nitpicky references), as `make book`'s.
+The teacher's edition is English only: where _config.yml lists translated editions
+(``book_editions``), this build's copy of it names just the first, so that no page links to a
+Korean twin that the teacher's edition does not have. HTML goes to _build/teacher/html/, the Colab notebooks
+to _build/teacher/colab/ (the students' pages) and _build/teacher/colab-teacher/ (the teacher's).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "_config.yml"
+PART = REPO / "book" / "teacher" / "toc.yml"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def teacher_toc(student: dict, part: dict) -> dict:
+    """``student`` (the parsed _toc.yml) with ``part`` inserted after the assignments' part."""
+    parts = list(student["parts"])
+    at = next((i for i, p in enumerate(parts)
+               if p.get("caption", "").startswith("Assignments")), None)
+    if at is None:
+        raise SystemExit("_toc.yml has no part whose caption starts with 'Assignments'")
+    return {**student, "parts": parts[:at + 1] + [part] + parts[at + 1:]}
+
+
+def write_toc(path: Path) -> Path:
+    student = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    part = yaml.safe_load(PART.read_text(encoding="utf-8"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    toc = yaml.safe_dump(teacher_toc(student, part), sort_keys=False, allow_unicode=True)
+    path.write_text("# made by scripts/build_teacher.py from _toc.yml and book/teacher/toc.yml\n"
+                    + toc, encoding="utf-8")
+    return path
+
+
+def write_config(path: Path) -> Path:
+    """_config.yml for this build: English only (``book_editions`` narrowed to its first entry;
+    an override cannot do it, Jupyter Book merges dicts), the local extensions' folders made
+    absolute (they are read relative to the config file)."""
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    sphinx = config.setdefault("sphinx", {})
+    editions = (sphinx.get("config") or {}).get("book_editions")
+    if editions:
+        first = next(iter(editions))
+        sphinx["config"]["book_editions"] = {first: editions[first]}
+    sphinx["local_extensions"] = {name: str((REPO / folder).resolve()) for name, folder
+                                  in (sphinx.get("local_extensions") or {}).items()}
+    path.write_text("# made by scripts/build_teacher.py from _config.yml\n"
+                    + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def build(out: Path, log: io.StringIO) -> Path:
+    """Build the teacher's edition strictly into ``out``; returns its HTML folder."""
+    from jupyter_book.sphinx import build_sphinx
+
+    shutil.rmtree(out, ignore_errors=True)
+    toc = write_toc(out / "_toc_teacher.yml")
+    config = write_config(out / "_config_teacher.yml")
+    # what `jupyter-book build --toc TOC --warningiserror --nitpick --keep-going` sets
+    overrides = {"external_toc_path": toc.as_posix(), "latex_individualpages": False,
+                 "nitpicky": True}
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        result = build_sphinx(REPO, out / "html", noconfig=True, path_config=str(config),
+                              confoverrides=overrides, doctreedir=out / ".doctrees",
+                              builder="html", warningiserror=True, keep_going=True,
+                              freshenv=True)
+    if result:   # a status code or the exception Sphinx raised
+        raise RuntimeError(f"the teacher's edition's build failed ({result!r})")
+    return out / "html"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=Path, default=REPO,
+                        help="the folder that gets _build/teacher/ (default: the repository)")
+    parser.add_argument("--verbose", action="store_true", help="show Sphinx's output")
+    args = parser.parse_args(argv)
+    out = args.output.resolve() / "_build" / "teacher"
+    log, start = io.StringIO(), time.perf_counter()
+    try:
+        html = build(out, log)
+    except RuntimeError as error:
+        print(ANSI.sub("", log.getvalue())[-20000:], file=sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "book-build.log").write_text(ANSI.sub("", log.getvalue()), encoding="utf-8")
+    if args.verbose:
+        print(ANSI.sub("", log.getvalue()))
+    print(f"teacher's edition: {html / 'index.html'} ({time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
