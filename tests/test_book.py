@@ -21,8 +21,9 @@ KEY_CONTENT = {
     "book/review": ["LeNet", "AlexNet", "VGG", "227"],
     "book/googlenet": ["Inception", "보조 분류기", "480"],
     "book/resnet": ["잔차", "H(x)", "bottleneck"],
-    "book/summary": ["정리"],
-    "book/training": ["Fashion-MNIST", "plain-56", "--extend"],
+    "book/summary": ["정리", "optimization", "14.6 %", "8.7 times"],
+    "book/training": ["Fashion-MNIST", "plain-56", "Run all", "three seeds"],
+    "book/appendix/experiments": ["--extend", "Google Drive", "torchrun", "ATEN_CPU_CAPABILITY"],
     "book/glossary": ["보조 분류기"],
     "book/references": ["Deep Residual Learning"],
 }
