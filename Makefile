@@ -90,7 +90,7 @@ test: $(STAMP) system
 
 # The notebooks whose numbers come from training, re-run under another CPU instruction set than
 # this machine's (the baseline kernels: no AVX2, AVX-512 or AMX): a stored output that holds only on the author's CPU fails.
-ISA_NOTEBOOKS := book/training.ipynb book/resnet.ipynb
+ISA_NOTEBOOKS := book/review.ipynb book/googlenet.ipynb book/resnet.ipynb book/training.ipynb
 test-isa: $(STAMP) system
 	ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 $(BIN)/python -m pytest --nbval $(ISA_NOTEBOOKS) -p no:cacheprovider
 
