@@ -91,11 +91,15 @@ def test_korean_edition_builds_strictly(korean_book):
 def test_code_and_outputs_are_the_english_editions(built_book, korean_book, doc):
     """The Korean page shows the notebook's own code and outputs: nothing is copied by hand."""
     def cells(path):
-        article = _article(path)
-        code = re.findall(r'<div class="cell_input.*?</pre>', article, flags=re.S)
-        outputs = re.findall(r'<div class="output[^"]*".*?</pre>|<img [^>]*src="[^"]*"', article,
-                             flags=re.S)
-        return code, [re.sub(r'src="(\.\./)+', 'src="', o) for o in outputs]
+        from bs4 import BeautifulSoup   # an output's HTML need not end with </pre>
+
+        article = BeautifulSoup(_article(path), "html.parser")
+        for caption in article.select("figcaption"):   # captions are messages: translated
+            caption.decompose()
+        code = [str(div) for div in article.select("div.cell_input")]
+        outputs = [re.sub(r'src="(\.\./)+', 'src="', str(div))
+                   for div in article.select("div.cell_output")]
+        return code, outputs
     english, korean = cells(built_book.page(doc)), cells(korean_book / f"{doc}.html")
     assert english[0], f"{doc}: no code cells found: is the check broken?"
     assert korean == english

@@ -43,6 +43,7 @@ def setup(app):
     app.connect("builder-inited", extract_config_texts)
     app.connect("html-page-context", add_edition_links)
     app.add_transform(GlossaryTermsStay)
+    app.add_transform(OutputsStay)
     app.add_transform(TranslateTocCaptions)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
@@ -175,6 +176,21 @@ class GlossaryTermsStay(SphinxTransform):
         for glossary in self.document.findall(addnodes.glossary):
             for term in glossary.findall(nodes.term):
                 term["translatable"] = False
+
+
+class OutputsStay(SphinxTransform):
+    """A cell's outputs are the notebook's, shared by every edition: the Markdown a cell shows
+    (a rubric's table, a template) is neither extracted nor translated (before Locale, 20).
+    A figure's caption is the page's text and stays a message."""
+    default_priority = 10
+
+    def apply(self, **kwargs) -> None:
+        for output in self.document.findall(nodes.container):
+            if "cell_output" not in output.get("classes", []):
+                continue
+            for text in output.findall(nodes.TextElement):
+                if not isinstance(text, nodes.caption):
+                    text["translatable"] = False
 
 
 class TranslateTocCaptions(SphinxTransform):

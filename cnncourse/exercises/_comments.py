@@ -67,7 +67,7 @@ VOCABULARY: dict[str, tuple[dict, tuple[str, ...]]] = {
             ("aux", "보조", "head", "헤드")),
     "inception": ({"en": "the Inception module", "ko": "Inception 모듈"},
                   ("inception", "인셉션", "module", "모듈", "block", "블록")),
-    "branch": ({"en": "the branch", "ko": "브랜치(가지)"},
+    "branch": ({"en": "the branch", "ko": "분기(branch)"},
                ("branch", "브랜치", "가지", "분기", "갈래", "path", "tower", "병렬", "parallel")),
     "mode": ({"en": "the mode (training or evaluation)", "ko": "모드(학습 또는 평가)"},
              ("train", "eval", "inference", "test", "학습", "훈련", "평가", "추론", "테스트", "mode",
@@ -251,9 +251,9 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
         word = next(g for g in m.groups() if g)
         k = _ORDINALS.get(word.lower(), None) if not word.isdigit() else _int(word)
         if facts.branches and k not in facts.branches:
-            names = tr(" and ", ", ").join(tr(f"branch {b}", f"브랜치 {b}") for b in sorted(facts.branches))
+            names = tr(" and ", ", ").join(tr(f"branch {b}", f"분기 {b}") for b in sorted(facts.branches))
             problems.append(tr(f"the comment names branch {k}, but this line is about {names}",
-                               f"주석은 {k}번째 브랜치를 말하지만, 이 줄은 {names}에 관한 줄입니다"))
+                               f"주석은 {k}번째 분기를 말하지만, 이 줄은 {names}에 관한 줄입니다"))
         elif facts.branches:
             good += 1
     blank(_BRANCH, branch)
