@@ -84,11 +84,11 @@ def _path_text(path: Path, limit: int = 200) -> tuple[str, str]:
     try:
         return printable(raw.decode("cp949"), limit), tr(
             "the file name is not UTF-8 (shown as read in CP949, Korean Windows)",
-            "파일 이름이 UTF-8이 아닙니다 (CP949, 곧 한국어 Windows 인코딩으로 읽어 보여 줌)")
+            "파일 이름이 UTF-8이 아니어서 CP949(한국어 Windows 인코딩)로 읽어 표시했습니다")
     except UnicodeDecodeError:
         return (printable(raw.decode("utf-8", "backslashreplace"), limit), tr(
             "the file name is not UTF-8 (its odd bytes are shown as \\xNN)",
-            "파일 이름이 UTF-8이 아닙니다 (읽을 수 없는 바이트는 \\xNN으로 보여 줌)"))
+            "파일 이름이 UTF-8이 아닙니다 (읽을 수 없는 바이트는 \\xNN으로 표시했습니다)"))
 
 
 def _cell(value) -> object:
