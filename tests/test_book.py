@@ -81,13 +81,18 @@ def test_chapters_are_numbered(built_book):
 
     (Jupyter Book continues the numbering from one numbered part to the next.)
     """
-    numbers = []
+    numbers = []  # a chapter's title reads "N." and a section's under it "N.k."
     for doc in numbered_toc_files():
         page = built_book.page(doc).read_text(encoding="utf-8")
-        number = re.search(r'<h1[^>]*>\s*<span class="section-number">(\d+)\.\s*</span>', page)
+        number = re.search(r'<h1[^>]*>\s*<span class="section-number">(\d+)\.(?:(\d+)\.)?\s*</span>',
+                           page)
         assert number, f"{doc}.html's title is not numbered"
-        numbers.append(int(number.group(1)))
-    assert numbers == list(range(1, len(numbers) + 1))
+        numbers.append((int(number.group(1)), int(number.group(2) or 0)))
+    chapters = [n for n, k in numbers if k == 0]
+    assert chapters == list(range(1, len(chapters) + 1))
+    for (n, k), (n_before, k_before) in zip(numbers[1:], numbers):
+        if k:  # a section follows its chapter or the section before it
+            assert (n, k) == (n_before, k_before + 1), numbers
 
 
 def test_intro_exercise_has_a_hidden_solution(built_book):
