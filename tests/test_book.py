@@ -20,7 +20,8 @@ KEY_CONTENT = {
     "book/intro": ["Colab", "GoogleNet 주석 달기", "ResNet 논문 review", "H(x) - x"],
     "book/review": ["LeNet", "AlexNet", "VGG", "227"],
     "book/googlenet": ["Inception", "보조 분류기", "480"],
-    "book/resnet": ["잔차", "H(x)", "bottleneck"],
+    "book/resnet": ["잔차", "H(x)", "bottleneck", "ResNet-32", "ResNeXt", "nested function classes"],
+    "book/appendix/notes_resnet": ["ResNet 논문 노트", "v1.5", "4.1 G", "option C"],
     "book/summary": ["정리", "optimization", "14.6 %", "8.7 times"],
     "book/training": ["Fashion-MNIST", "plain-56", "Run all", "three seeds"],
     "book/appendix/experiments": ["--extend", "Google Drive", "torchrun", "ATEN_CPU_CAPABILITY"],
@@ -95,13 +96,18 @@ def test_chapters_are_numbered(built_book):
 
     (Jupyter Book continues the numbering from one numbered part to the next.)
     """
-    numbers = []
+    numbers = []  # a chapter's title reads "N." and a section's under it "N.k."
     for doc in numbered_toc_files():
         page = built_book.page(doc).read_text(encoding="utf-8")
-        number = re.search(r'<h1[^>]*>\s*<span class="section-number">(\d+)\.\s*</span>', page)
+        number = re.search(r'<h1[^>]*>\s*<span class="section-number">(\d+)\.(?:(\d+)\.)?\s*</span>',
+                           page)
         assert number, f"{doc}.html's title is not numbered"
-        numbers.append(int(number.group(1)))
-    assert numbers == list(range(1, len(numbers) + 1))
+        numbers.append((int(number.group(1)), int(number.group(2) or 0)))
+    chapters = [n for n, k in numbers if k == 0]
+    assert chapters == list(range(1, len(chapters) + 1))
+    for (n, k), (n_before, k_before) in zip(numbers[1:], numbers):
+        if k:  # a section follows its chapter or the section before it
+            assert (n, k) == (n_before, k_before + 1), numbers
 
 
 def test_intro_exercise_has_a_hidden_solution(built_book):

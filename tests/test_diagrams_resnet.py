@@ -125,11 +125,95 @@ def test_figure3_names_option_a():
     assert any("zero-padding shortcut (option A)" in t for t in texts)
 
 
+def _cifar_columns(fig):
+    texts = figure_texts(fig)
+    split = texts.index("20-layer residual")
+    return texts, texts[:split], texts[split:]
+
+
+def test_cifar_columns_are_the_models_layers():
+    # the CIFAR nets of §4.2: no stem pool, three stages traced at 32, 16 and 8 pixels
+    plain, resnet = get_model("plain20"), get_model("resnet20")
+    fig = d.plain_vs_residual_net(plain, resnet, (3, 32, 32))
+    texts, left, right = _cifar_columns(fig)
+    for model, column in ((plain, left), (resnet, right)):
+        assert [t for t in column if " conv, " in t] == [_conv_label(c) for c in _main_convs(model)]
+        assert [t for t in column if t in ("avg pool", "fc 10")] == ["avg pool", "fc 10"]
+    assert "image 32×32" in left and "20-layer plain" in left
+    # one bracket per map size, none named: the stem conv belongs with the 32×32 stage
+    assert [t for t in texts if t.endswith(("×32", "×16", "×8")) and "image" not in t] == \
+        ["32×32", "16×16", "8×8"]
+    arcs = [p for p in fig.axes[0].patches if isinstance(p, FancyArrowPatch)
+            and getattr(p.get_connectionstyle(), "rad", 0) != 0]
+    dashed = [p for p in arcs if p.get_linestyle() not in ("-", "solid")]
+    assert (len(arcs), len(dashed)) == (9, 2)
+    assert any("zero-padding shortcut (option A)" in t for t in texts)
+
+
+class _PageBlock(nn.Module):
+    # a block written the way a page writes it: functional ReLUs, its own zero padding
+    def __init__(self, c_in, c_out, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.downsample = _Pad(c_out, stride) if stride > 1 else None
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        return torch.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+
+class _Pad(nn.Module):
+    def __init__(self, c_out, stride):
+        super().__init__()
+        self.c_out, self.stride = c_out, stride
+
+    def forward(self, x):
+        x = x[:, :, ::self.stride, ::self.stride]
+        return torch.nn.functional.pad(x, (0, 0, 0, 0, 0, self.c_out - x.shape[1]))
+
+
+def test_a_sequential_built_on_a_page_is_drawn_like_the_package_model():
+    page = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
+                         _PageBlock(8, 8, 1), _PageBlock(8, 16, 2), nn.AdaptiveAvgPool2d(1),
+                         nn.Flatten(), nn.Linear(16, 10))
+    rows = d.network_rows(page, (1, 28, 28))
+    assert [r.text for r in rows] == ["3×3 conv, 8", "3×3 conv, 8", "3×3 conv, 8",
+                                      "3×3 conv, 16, /2", "3×3 conv, 16", "avg pool", "fc 10"]
+    assert [r.size for r in rows if r.kind == "conv"] == [(28, 28)] * 3 + [(14, 14)] * 2
+    assert [(r.first_in_block, r.last_in_block) for r in rows[1:5]] == \
+        [(True, False), (False, True)] * 2
+    texts = figure_texts(d.plain_vs_residual_net(page, page, (1, 28, 28), titles=("a", "b")))
+    assert "image 28×28" in texts and "28×28" in texts and "14×14" in texts
+    assert any("zero-padding shortcut (option A)" in t for t in texts)
+
+
+def test_nested_classes_contain_each_other_and_the_others_do_not():
+    names = ["ResNet-20", "ResNet-32", "ResNet-44", "ResNet-56"]
+    (loose, loose_target), (nested, nested_target) = d.function_classes(names)
+    assert all(big.contains(small) for small, big in zip(nested, nested[1:]))
+    assert not any(big.contains(small) for small, big in zip(loose, loose[1:]))
+    # nested: each larger class is closer to f*; not nested: the largest is not the closest
+    gaps = [c.distance(nested_target) for c in nested]
+    assert gaps == sorted(gaps, reverse=True) and gaps[-1] < gaps[0]
+    loose_gaps = [c.distance(loose_target) for c in loose]
+    assert min(loose_gaps) < loose_gaps[-1]
+    texts = figure_texts(d.nested_function_classes(names))
+    assert [t for t in texts if t.startswith("ResNet-")] == names
+    assert [t for t in texts if t.startswith("F")] == ["F1", "F2", "F3", "F4"]
+
+
 def test_bad_inputs_are_named():
     with pytest.raises(ValueError, match="ResNet block"):
         d.block_steps(nn.Linear(3, 3))
-    with pytest.raises(ValueError, match="ImageNet ResNet"):
-        d.network_rows(get_model("resnet20"))
+    with pytest.raises(ValueError, match="cannot draw a Dropout"):
+        d.network_rows(nn.Sequential(nn.Conv2d(3, 8, 3), nn.Dropout()), (3, 8, 8))
+    with pytest.raises(ValueError, match="same layers"):
+        d.plain_vs_residual_net(get_model("plain20"), get_model("resnet32"), (3, 32, 32))
+    with pytest.raises(ValueError, match="at least two"):
+        d.function_classes(["ResNet-20"])
 
 
 def test_drawing_leaves_the_global_rng_alone():

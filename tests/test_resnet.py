@@ -153,6 +153,31 @@ def test_zero_init_residual_zeroes_the_last_bn_of_each_block():
     assert all(torch.all(b.bn2.weight == 0) for b in model.layer2)
 
 
+@pytest.mark.parametrize("shortcut", ["A", "B"])
+def test_zero_init_makes_only_identity_shortcut_blocks_the_identity(shortcut):
+    # with γ = 0 a block starts as its shortcut: the identity where the shapes match, and a
+    # projection or zero padding in the downsampling blocks, which are not the identity
+    from cnncourse.models.resnet import init_weights
+
+    torch.manual_seed(0)
+    model = get_model("resnet18", shortcut=shortcut, zero_init_residual=True).eval()
+    h = torch.relu(torch.randn(1, 64, 16, 16))  # a block's input comes out of a ReLU
+    with torch.no_grad():
+        for stage in (model.layer1, model.layer2, model.layer3, model.layer4):
+            for block in stage:
+                out = block(h)
+                if block.downsample is None:
+                    assert torch.equal(out, h)
+                else:
+                    assert out.shape != h.shape
+                    assert torch.equal(out, torch.relu(block.downsample(h)))
+                h = out
+    # the documentation says so, and no longer that every block starts as the identity
+    doc = " ".join(init_weights.__doc__.split())
+    assert "whose shortcut is the identity then starts as the identity" in doc
+    assert "downsampling block does not" in doc
+
+
 # ----------------------------------------------------------------------------- every model runs
 
 @pytest.mark.parametrize("name", list_models("resnet") + list_models("resnet_cifar"))

@@ -2,9 +2,12 @@
 
 * :func:`plain_vs_residual` — the paper's Figure 2: a plain block and a residual block, with
   the ReLU after the addition;
-* :func:`plain_vs_resnet34` — Figure 3: the 34-layer plain net beside ResNet-34, solid
-  shortcuts where the shapes match and dashed projections where they grow;
-* :func:`basic_vs_bottleneck` — Figure 5: the basic block (64-d) beside the bottleneck (256-d).
+* :func:`plain_vs_residual_net` — Figure 3 for any plain net and its residual twin (the CIFAR
+  nets, or an ``nn.Sequential`` of blocks stacked on a page): solid shortcuts where the shapes
+  match, dashed where they change; :func:`plain_vs_resnet34` — the paper's 34-layer pair;
+* :func:`basic_vs_bottleneck` — Figure 5: the basic block (64-d) beside the bottleneck (256-d);
+* :func:`nested_function_classes` — why depth can help only when a deeper net contains a
+  shallower one (function classes that nest, and ones that do not).
 
 What a block computes, and in which order, is not typed in here: :func:`block_steps` probes the
 block once (:func:`cnncourse.analysis.probe`) and reads the sequence of calls (a conv's kernel,
@@ -14,14 +17,16 @@ would move it too.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
 from torch import nn
 
-from ..analysis import probe, trace_shapes
+from ..analysis import depth, probe
+from ..analysis.probing import resolve_input_size
 from ..models import on_meta
 from ..models import resnet as rn
-from ._draw import INK, MUTED, arrow, box, canvas, circle, label, line
+from ._draw import CARD, INK, MUTED, arrow, box, canvas, circle, label, line
 
 
 @dataclass(frozen=True)
@@ -235,41 +240,144 @@ class Row:
 
     text: str
     kind: str
-    block: nn.Module | None = None   # the residual block this conv belongs to
+    module: nn.Module | None = None  # the layer drawn in this box
+    block: nn.Module | None = None   # the (residual or plain) block this conv belongs to
     first_in_block: bool = False
     last_in_block: bool = False
+    size: tuple[int, int] | None = None  # the conv's output map (H, W), traced
 
 
-def network_rows(model: rn.ResNet) -> list[Row]:
-    """The layers of an ImageNet (plain) ResNet as the boxes of Figure 3, input to output."""
-    if not isinstance(model, rn.ResNet):
-        raise ValueError(f"expected an ImageNet ResNet or plain net from cnncourse.models.resnet, "
-                         f"got {type(model).__name__}")
-    pool = model.maxpool
-    rows = [Row(conv_text(model.conv1), "conv"),
-            Row(f"{pool.kernel_size}×{pool.kernel_size} max pool, /{pool.stride}", "pool")]
-    for stage in (model.layer1, model.layer2, model.layer3, model.layer4):
-        for block in stage:
-            convs = [s.module for s in block_steps(block) if s.kind == "conv"]
-            for j, conv in enumerate(convs):
-                rows.append(Row(conv_text(conv), "conv", block, j == 0, j == len(convs) - 1))
-    rows.append(Row("avg pool", "pool"))
-    rows.append(Row(f"fc {model.fc.out_features}", "fc"))
-    return rows
+def is_block(module: nn.Module) -> bool:
+    """A residual or plain block: a ``conv1`` among its own layers, nothing nested in it but
+    its shortcut (``downsample``). A whole ResNet has a ``conv1`` too, but stages inside."""
+    return isinstance(getattr(module, "conv1", None), nn.Conv2d) and all(
+        name == "downsample" or not list(child.children())
+        for name, child in module.named_children())
 
 
-def stage_sizes(model: rn.ResNet) -> dict[str, tuple[int, ...]]:
-    """Output shape (C, H, W) of conv1 and each stage for a 224×224 input, traced."""
-    return {row.name: row.output_shape for row in trace_shapes(model, (3, 224, 224))
-            if row.name in ("conv1", "layer1", "layer2", "layer3", "layer4")}
+_SKIPPED = (nn.BatchNorm2d, nn.ReLU, nn.Flatten)  # folded into the boxes of the figure
 
 
-PAPER_STAGE = {"conv1": "conv1", "layer1": "conv2_x", "layer2": "conv3_x", "layer3": "conv4_x",
-               "layer4": "conv5_x"}
+def network_rows(model: nn.Module, input_size=None) -> list[Row]:
+    """The layers on the main path of a (plain) ResNet as the boxes of Figure 3, input to output.
+
+    Any network made of blocks (see :func:`is_block`), convolutions, pools and an fc works: the
+    ImageNet nets of Table 1, the CIFAR nets of §4.2, or an ``nn.Sequential`` stacked on a page.
+    Each conv's output map size is traced at ``input_size`` (default: the model's own).
+    """
+    rows: list[Row] = []
+
+    def visit(module: nn.Module) -> None:
+        if is_block(module):
+            # the convs of the branch, in the order the block registers (and runs) them
+            convs = [m for name, m in module.named_modules()
+                     if isinstance(m, nn.Conv2d) and not name.startswith("downsample")]
+            rows.extend(Row(conv_text(c), "conv", c, module, j == 0, j == len(convs) - 1)
+                        for j, c in enumerate(convs))
+        elif isinstance(module, nn.Conv2d):
+            rows.append(Row(conv_text(module), "conv", module))
+        elif isinstance(module, nn.MaxPool2d):
+            k, s = module.kernel_size, module.stride
+            rows.append(Row(f"{k}×{k} max pool, /{s}", "pool", module))
+        elif isinstance(module, (nn.AdaptiveAvgPool2d, nn.AvgPool2d)):
+            rows.append(Row("avg pool", "pool", module))
+        elif isinstance(module, nn.Linear):
+            rows.append(Row(f"fc {module.out_features}", "fc", module))
+        elif list(module.children()):
+            for child in module.children():
+                visit(child)
+        elif not isinstance(module, _SKIPPED):
+            raise ValueError(f"cannot draw a {type(module).__name__} in a network column: "
+                             f"expected residual or plain blocks, convs, pools and an fc")
+
+    visit(model)
+    sizes = {}
+    with probe(model, input_size) as p:
+        for row in rows:
+            if row.kind == "conv":
+                p.after(row.module,
+                        lambda m, inputs, out: sizes.setdefault(m, tuple(out.shape[-2:])))
+        p.run()
+    return [replace(r, size=sizes.get(r.module)) for r in rows]
+
+
+def _groups(rows: list[Row]) -> list[tuple[int, int, tuple[int, int]]]:
+    """(first row, last row, map size) of each run of conv rows with the same output size."""
+    groups: list[tuple[int, int, tuple[int, int]]] = []
+    for i, row in enumerate(rows):
+        if row.kind != "conv":
+            continue
+        if groups and groups[-1][2] == row.size and groups[-1][1] == i - 1:
+            groups[-1] = (groups[-1][0], i, row.size)
+        else:
+            groups.append((i, i, row.size))
+    return groups
+
+
+def plain_vs_residual_net(plain: nn.Module, residual: nn.Module, input_size=None,
+                          titles: tuple[str, str] | None = None, names: dict | None = None):
+    """A plain net beside its residual twin, one box per layer, as in the paper's Figure 3.
+
+    In the residual column an arc jumps over every block: solid where the shortcut is the
+    identity, dashed where the block changes the shape and the shortcut is a projection or zero
+    padding. On the left, each run of convs that produce the same map size is bracketed with
+    that size (traced at ``input_size``) and, if ``names`` maps the size to one, a stage name.
+    """
+    columns = [network_rows(plain, input_size), network_rows(residual, input_size)]
+    if [r.text for r in columns[0]] != [r.text for r in columns[1]]:
+        raise ValueError("the two networks must have the same layers to be drawn side by side")
+    if titles is None:
+        titles = tuple(f"{depth(m)}-layer {kind}" for m, kind in ((plain, "plain"),
+                                                                  (residual, "residual")))
+    _, _, h_in, w_in = resolve_input_size(residual, input_size)
+    step, box_h, box_w = 0.52, 0.36, 3.1
+    height = 2.3 + step * len(columns[0])
+    fig, ax = canvas(12.0, height, scale=0.42)
+
+    for rows, cx, title, arcs in zip(columns, (4.3, 9.0), titles, (False, True)):
+        label(ax, cx, height - 0.35, title, fontsize=9, fontweight="bold")
+        y = height - 0.95
+        label(ax, cx, y, f"image {h_in}×{w_in}", fontsize=7.5, color=MUTED)
+        prev = (cx, y - 0.15)
+        y -= 0.5
+        block_start = None
+        for row in rows:
+            b = box(ax, cx, y, row.text, kind=row.kind, w=box_w, h=box_h, fontsize=6.8)
+            arrow(ax, prev, b.top)
+            if row.first_in_block:
+                block_start = (cx + box_w / 2 + 0.02, y + step / 2)
+            if row.last_in_block and arcs:
+                end = (cx + box_w / 2 + 0.02, y - step / 2)
+                dashed = getattr(row.block, "downsample", None) is not None
+                arrow(ax, block_start, end, dashed=dashed, connectionstyle="arc3,rad=-0.55")
+            prev = b.bottom
+            y -= step
+
+    # map sizes (and stage names) left of the plain column, beside each run of convs
+    y0 = height - 1.45
+    for lo, hi, (h, w) in _groups(columns[1]):
+        ymid = y0 - step * (lo + hi) / 2
+        name = (names or {}).get((h, w))
+        if name:
+            label(ax, 1.35, ymid + 0.14, name, fontsize=7.5, color=INK)
+        label(ax, 1.35, ymid - (0.16 if name else 0), f"{h}×{w}", fontsize=7, color=MUTED)
+        if hi > lo:
+            xb = 2.35
+            line(ax, [(xb + 0.1, y0 - step * lo + box_h / 2), (xb, y0 - step * lo + box_h / 2),
+                      (xb, y0 - step * hi - box_h / 2), (xb + 0.1, y0 - step * hi - box_h / 2)],
+                 color=MUTED)
+    label(ax, 6.65, 0.35, "solid arc: identity shortcut    dashed arc: "
+          + _dashed_meaning(residual), fontsize=7, color=MUTED)
+    return fig
+
+
+# Table 1's stage names by their output map at 224×224
+PAPER_STAGE = {(112, 112): "conv1", (56, 56): "conv2_x", (28, 28): "conv3_x", (14, 14): "conv4_x",
+               (7, 7): "conv5_x"}
 
 
 def plain_vs_resnet34(plain: rn.ResNet | None = None, resnet: rn.ResNet | None = None):
-    """Figure 3 of He et al. 2015 (its two right columns): plain-34 and ResNet-34.
+    """Figure 3 of He et al. 2015 (its two right columns): plain-34 and ResNet-34 at 224×224.
 
     Every conv is one box (kernel, width, /2 where it halves the map). In the residual column
     an arc jumps over every block: solid where it is the identity, dashed where the block
@@ -278,71 +386,108 @@ def plain_vs_resnet34(plain: rn.ResNet | None = None, resnet: rn.ResNet | None =
     """
     plain = plain if plain is not None else _model("plain34")
     resnet = resnet if resnet is not None else _model("resnet34")
-    columns = [(plain, "34-layer plain"), (resnet, "34-layer residual")]
-    rows = [network_rows(m) for m, _ in columns]
-    if len(rows[0]) != len(rows[1]):
-        raise ValueError("the two networks must have the same layers to be drawn side by side")
-    step, box_h, box_w = 0.52, 0.36, 3.1
-    height = 2.3 + step * len(rows[0])
-    fig, ax = canvas(12.0, height, scale=0.42)
-    xs = (4.3, 9.0)
-    sizes = stage_sizes(resnet)
-
-    for (model, title), cx, col in zip(columns, xs, rows):
-        label(ax, cx, height - 0.35, title, fontsize=9, fontweight="bold")
-        y = height - 0.95
-        label(ax, cx, y, "image 224×224", fontsize=7.5, color=MUTED)
-        prev = (cx, y - 0.15)
-        y -= 0.5
-        block_start = None
-        for row in col:
-            b = box(ax, cx, y, row.text, kind=row.kind, w=box_w, h=box_h, fontsize=6.8)
-            arrow(ax, prev, b.top)
-            if row.first_in_block:
-                block_start = (cx + box_w / 2 + 0.02, y + step / 2)
-            if row.last_in_block and model is resnet:
-                end = (cx + box_w / 2 + 0.02, y - step / 2)
-                dashed = getattr(row.block, "downsample", None) is not None
-                arrow(ax, block_start, end, dashed=dashed, connectionstyle="arc3,rad=-0.55")
-            prev = b.bottom
-            y -= step
-
-    # stage names and traced output sizes, left of the plain column, beside each stage's rows
-    y0 = height - 1.45
-    first_of = {}
-    for i, row in enumerate(rows[1]):
-        if i == 0:
-            first_of.setdefault("conv1", (i, i))
-        if row.block is not None:
-            stage = next(name for name in ("layer1", "layer2", "layer3", "layer4")
-                         if any(b is row.block for b in getattr(resnet, name)))
-            lo, _ = first_of.get(stage, (i, i))
-            first_of[stage] = (lo, i)
-    for name, (lo, hi) in first_of.items():
-        c, h, w = sizes[name]
-        ymid = y0 - step * (lo + hi) / 2
-        label(ax, 1.35, ymid + 0.14, PAPER_STAGE[name], fontsize=7.5, color=INK)
-        label(ax, 1.35, ymid - 0.16, f"{h}×{w}", fontsize=7, color=MUTED)
-        if hi > lo:
-            xb = 2.35
-            line(ax, [(xb + 0.1, y0 - step * lo + box_h / 2), (xb, y0 - step * lo + box_h / 2),
-                      (xb, y0 - step * hi - box_h / 2), (xb + 0.1, y0 - step * hi - box_h / 2)],
-                 color=MUTED)
-    label(ax, 6.65, 0.35, "solid arc: identity shortcut    dashed arc: "
-          + _dashed_meaning(resnet), fontsize=7, color=MUTED)
-    return fig
+    return plain_vs_residual_net(plain, resnet, (3, 224, 224), names=PAPER_STAGE)
 
 
-def _dashed_meaning(model: rn.ResNet) -> str:
-    kinds = {type(b.downsample).__name__ for stage in (model.layer1, model.layer2, model.layer3,
-                                                        model.layer4)
-             for b in stage if getattr(b, "downsample", None) is not None}
-    if kinds == {"ZeroPadShortcut"}:
+def _dashed_meaning(model: nn.Module) -> str:
+    shortcuts = [m.downsample for m in model.modules()
+                 if is_block(m) and getattr(m, "downsample", None) is not None]
+    if shortcuts and not any(p.numel() for s in shortcuts for p in s.parameters()):
         return "zero-padding shortcut (option A)"
-    if kinds == {"Sequential"}:
-        return f"projection shortcut (option {model.shortcut})"
+    if shortcuts and all(any(isinstance(c, nn.Conv2d) for c in s.modules()) for s in shortcuts):
+        option = getattr(model, "shortcut", None)
+        return "projection shortcut" + (f" (option {option})" if option else "")
     return "shortcut that changes the shape"
 
 
 def _model(name: str):
     return on_meta(name)  # the figures need the architecture, not weights
+
+
+# -----------------------------------------------------------------------------
+# Nested function classes (the argument of d2l.ai's ResNet section, after the paper's §1)
+
+@dataclass(frozen=True)
+class FunctionClass:
+    """One drawn class of functions: an ellipse (centre, width, height) and its name."""
+
+    name: str
+    x: float
+    y: float
+    w: float
+    h: float
+
+    def contains(self, other: "FunctionClass", points: int = 360) -> bool:
+        """Whether ``other``'s ellipse lies inside this one (tested on its boundary)."""
+        t = np.linspace(0, 2 * np.pi, points, endpoint=False)
+        px = other.x + other.w / 2 * np.cos(t)
+        py = other.y + other.h / 2 * np.sin(t)
+        inside = ((px - self.x) / (self.w / 2)) ** 2 + ((py - self.y) / (self.h / 2)) ** 2
+        return bool(np.all(inside <= 1 + 1e-9))
+
+    def distance(self, point) -> float:
+        """How far ``point`` is from the ellipse's boundary, outward (approximately, sampled)."""
+        t = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+        px = self.x + self.w / 2 * np.cos(t)
+        py = self.y + self.h / 2 * np.sin(t)
+        return float(np.min(np.hypot(px - point[0], py - point[1])))
+
+
+def function_classes(names):
+    """Two families of growing function classes, each with the target f* it tries to reach.
+
+    Returns ``(non_nested, nested)``, each a ``(classes, target)`` pair. Non-nested: each class
+    is larger than the last but sits elsewhere, so the largest is not the closest to f*.
+    Nested: each is the last one scaled up about a point inside it, so it contains the last one
+    and can only come closer to f*.
+    """
+    n = len(names)
+    if n < 2:
+        raise ValueError(f"need at least two function classes to compare, got {list(names)}")
+    w0, h0 = 1.5, 1.0  # the smallest class
+    loose, nested = [], []
+    for k, name in enumerate(names):
+        s = 1 + 0.55 * k  # each class a little larger than the last
+        # non-nested: the centre swings up and over to the right, then down past the target
+        angle = np.pi * k / (n - 1)
+        loose.append(FunctionClass(name, 2.6 - 1.1 * np.cos(angle), 1.9 + 0.9 * np.sin(angle),
+                                   w0 * s, h0 * s))
+        # nested: scaled about (0.9, 1.9), a point inside the smallest class
+        nested.append(FunctionClass(name, 0.9 + 0.6 * s, 1.9, w0 * s, h0 * s))
+    # the target: beyond the largest class on the right; near the next-to-last on the left
+    near = loose[-2]
+    loose_target = (near.x, near.y + near.h / 2 + 0.3)
+    nested_target = (nested[-1].x + nested[-1].w / 2 + 0.3, 2.2)
+    return (loose, loose_target), (nested, nested_target)
+
+
+def nested_function_classes(names=("ResNet-20", "ResNet-32", "ResNet-44", "ResNet-56")):
+    """Left: growing function classes that do not contain each other; a larger one can end
+    farther from the target f*. Right: nested classes, each containing the last, as a deeper
+    ResNet contains a shallower one (its extra blocks can be the identity)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Ellipse
+
+    (loose, loose_target), (nested, nested_target) = function_classes(names)
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.0))
+    panels = ((axes[0], loose, loose_target, "non-nested function classes",
+               [f"F{k + 1}" for k in range(len(names))]),
+              (axes[1], nested, nested_target, "nested function classes", list(names)))
+    for ax, classes, target, title, texts in panels:
+        for k, (c, text) in enumerate(zip(classes, texts)):
+            shade = 0.92 - 0.45 * k / (len(classes) - 1)
+            ax.add_patch(Ellipse((c.x, c.y), c.w, c.h, facecolor=(shade, shade, 1.0, 0.45),
+                                 edgecolor=INK, linewidth=0.9))
+            # a nested class's name at the top of its own rim (the smallest: in its middle)
+            y = c.y + c.h / 2 - 0.16 if classes is nested and k else c.y
+            ax.text(c.x, y, text, fontsize=7.5, color=INK, ha="center", va="center")
+        ax.plot(*target, marker="*", markersize=13, color="#d1242f")
+        ax.text(target[0] + 0.12, target[1] + 0.12, "f*", fontsize=9, color="#d1242f")
+        ax.set_title(title, fontsize=9.5, color=INK)
+        ax.set_xlim(-0.4, 6.4)
+        ax.set_ylim(0.3, 4.2)
+        ax.set_aspect("equal")
+        ax.axis("off")
+    fig.patch.set_facecolor(CARD)
+    fig.tight_layout()
+    return fig

@@ -197,7 +197,14 @@ class PlainBasicBlock(nn.Module):
 
 
 def init_weights(model: nn.Module, zero_init_residual: bool = False) -> None:
-    """He init for convs, identity BN; optionally start every residual branch at zero."""
+    """He init for convs, identity BN; optionally start every residual branch at zero.
+
+    ``zero_init_residual`` (not in the paper; Goyal et al. 2017, "zero γ") sets the γ of each
+    block's last BN to 0, so every branch F(x) starts at 0. A block whose shortcut is the
+    identity then starts as the identity (relu(0 + x) = x, its input being non-negative); a
+    downsampling block does not: it starts as its shortcut alone (a projection with option B
+    or C, zero padding with option A).
+    """
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             # the paper initializes "as in [13]" (He et al. 2015, "Delving deep"): a zero-mean
@@ -208,8 +215,8 @@ def init_weights(model: nn.Module, zero_init_residual: bool = False) -> None:
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
     if zero_init_residual:
-        # Not in the paper (Goyal et al. 2017): with the last BN's γ = 0 each residual block
-        # starts as the identity, so the untrained net is effectively shallow.
+        # Not in the paper (Goyal et al. 2017): with the last BN's γ = 0 each block starts as
+        # its shortcut, so the untrained net is effectively shallow (see the docstring).
         for m in model.modules():
             if isinstance(m, Bottleneck):
                 nn.init.zeros_(m.bn3.weight)
