@@ -19,7 +19,9 @@ pytestmark = pytest.mark.repo  # the built book; `make compat` deselects it
 KEY_CONTENT = {
     "book/intro": ["Colab", "GoogleNet 주석 달기", "ResNet 논문 review", "H(x) - x"],
     "book/review": ["LeNet", "AlexNet", "VGG", "227"],
-    "book/googlenet": ["Inception", "보조 분류기", "480"],
+    "book/googlenet": ["Inception", "보조 분류기", "480", "832×7×7",
+                       "WithoutReductions", "1,582,671,872"],
+    "book/appendix/notes_googlenet": ["Table 1", "12×", "1,502 M", "torchvision", "144"],
     "book/resnet": ["잔차", "H(x)", "bottleneck"],
     "book/summary": ["정리"],
     "book/training": ["Fashion-MNIST", "plain-56", "--extend"],
