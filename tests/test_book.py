@@ -80,14 +80,20 @@ def test_search_index_knows_bottleneck(built_book):
 def test_chapters_are_numbered(built_book):
     """The parts marked ``numbered: true`` in _toc.yml number their chapters 1, 2, 3, ...
 
-    (Jupyter Book continues the numbering from one numbered part to the next.)
+    (Jupyter Book continues the numbering from one numbered part to the next.) A chapter's
+    sections (the appendix's paper notes) are numbered under it: 10.1, 10.2, ...
     """
     numbers = []
     for doc in numbered_toc_files():
         page = built_book.page(doc).read_text(encoding="utf-8")
-        number = re.search(r'<h1[^>]*>\s*<span class="section-number">(\d+)\.\s*</span>', page)
+        number = re.search(
+            r'<h1[^>]*>\s*<span class="section-number">(\d+)\.(?:(\d+)\.)?\s*</span>', page)
         assert number, f"{doc}.html's title is not numbered"
-        numbers.append(int(number.group(1)))
+        if number.group(2) is None:
+            numbers.append(int(number.group(1)))
+        else:
+            assert numbers and int(number.group(1)) == numbers[-1], \
+                f"{doc}.html is numbered {number.group(1)}.{number.group(2)}, not under its chapter"
     assert numbers == list(range(1, len(numbers) + 1))
 
 
