@@ -19,7 +19,9 @@ pytestmark = pytest.mark.repo  # the built book; `make compat` deselects it
 KEY_CONTENT = {
     "book/intro": ["Colab", "GoogleNet 주석 달기", "ResNet 논문 review", "H(x) - x"],
     "book/review": ["LeNet", "AlexNet", "VGG", "227"],
-    "book/googlenet": ["Inception", "보조 분류기", "480"],
+    "book/googlenet": ["Inception", "보조 분류기", "480", "832×7×7",
+                       "WithoutReductions", "1,582,671,872"],
+    "book/appendix/notes_googlenet": ["Table 1", "12×", "1,502 M", "torchvision", "144"],
     "book/resnet": ["잔차", "H(x)", "bottleneck", "ResNet-32", "ResNeXt", "nested function classes"],
     "book/appendix/notes_resnet": ["ResNet 논문 노트", "v1.5", "4.1 G", "option C"],
     "book/summary": ["정리", "optimization", "14.6 %", "8.7 times"],
@@ -94,7 +96,8 @@ def test_search_index_knows_bottleneck(built_book):
 def test_chapters_are_numbered(built_book):
     """The parts marked ``numbered: true`` in _toc.yml number their chapters 1, 2, 3, ...
 
-    (Jupyter Book continues the numbering from one numbered part to the next.)
+    (Jupyter Book continues the numbering from one numbered part to the next.) A chapter's
+    sections (the appendix's paper notes) are numbered under it: 10.1, 10.2, ...
     """
     numbers = []  # a chapter's title reads "N." and a section's under it "N.k."
     for doc in numbered_toc_files():

@@ -131,6 +131,31 @@ def test_pipeline_changes_with_the_model():
     assert not any(t.startswith("LRN") for t in bn)
 
 
+def test_stage_ends_are_the_papers_parts(model):
+    # Table 1: the stem ends at the max pool before 3a (28×28×192), stage 3 at the pool
+    # after 3b, stage 4 at the pool after 4e, stage 5 at 5b; the head is the classifier.
+    assert diagrams.stage_ends(model) == {"maxpool2": "stem", "maxpool3": "stage 3",
+                                          "maxpool4": "stage 4", "inception5b": "stage 5",
+                                          "fc": "head"}
+
+
+def test_pipeline_with_stage_sizes_only(model):
+    texts = figure_texts(diagrams.pipeline(model, sizes="stages"))
+    rows = trace_shapes(model)
+    main = texts[1:1 + len(rows)]
+    sized = [t for t in main if "\n" in t]
+    assert sized == ["max pool 3×3/2\nstem → 28×28×192", "max pool 3×3/2\nstage 3 → 14×14×480",
+                     "max pool 3×3/2\nstage 4 → 7×7×832", "inception 5b\nstage 5 → 7×7×1024",
+                     "linear\nhead → 1000"]
+    # no other layer's output size, and the heads name no channel count of 4a or 4d
+    assert "inception 4d" in main and "conv 7×7/2" in main and "LRN" in main
+    heads = [t for t in texts if t.startswith("auxiliary classifier")]
+    assert len(heads) == 2 and all("avg pool 5×5/3 → 4×4\n" in t for t in heads)
+    assert not any("512" in t or "528" in t for t in heads)
+    with pytest.raises(ValueError, match="'layers' or 'stages'"):
+        diagrams.pipeline(model, sizes="all")
+
+
 # ------------------------------------------------------------------ GAP vs flatten + FC
 
 def test_gap_vs_fc(model):

@@ -8,7 +8,8 @@ written H×W×C, as in the paper's Table 1 and in the slides. ``tests/test_diagr
 
 - :func:`inception_module`: Figure 2 of the paper, (a) naive and (b) with dimension reductions,
   with one module's widths (inception 3b by default, as on the slides).
-- :func:`pipeline`: the whole network in three columns, with the two auxiliary classifiers.
+- :func:`pipeline`: the whole network in three columns, with the two auxiliary classifiers;
+  output sizes under every layer, or only where the stem, each stage and the head end.
 - :func:`gap_vs_fc`: flatten + fully connected layer vs global average pooling at the top.
 - :func:`table1_errata`: Table 1's printed params/ops against the filter counts (the errata).
 - :func:`ilsvrc_chart`: the ILSVRC top-5 errors of the paper's Table 2, and ResNet's.
@@ -27,8 +28,8 @@ from ..models import on_meta
 from ..models.googlenet import GoogLeNet, NaiveInception, googlenet_loss
 from ._draw import CARD, INK, MUTED, PALETTE, arrow, box, canvas, label, line
 
-__all__ = ["inception_module", "pipeline", "gap_vs_fc", "table1_errata", "ilsvrc_chart",
-           "hwc", "describe_layer"]
+__all__ = ["inception_module", "pipeline", "stage_ends", "gap_vs_fc", "table1_errata",
+           "ilsvrc_chart", "hwc", "describe_layer"]
 
 
 def _model(model: GoogLeNet | None) -> GoogLeNet:
@@ -199,41 +200,70 @@ def _aux_attachments(model: GoogLeNet) -> dict[str, str]:
     return {order[order.index(aux) - 1]: aux for aux in ("aux1", "aux2")}
 
 
-def _aux_text(model: GoogLeNet, aux_name: str, in_shape) -> str:
+def _aux_text(model: GoogLeNet, aux_name: str, in_shape, channels: bool = True) -> str:
     aux = getattr(model, aux_name)
     rows = {r.name: r.output_shape for r in trace_shapes(aux, input_size=in_shape)}
     weight = inspect.signature(googlenet_loss).parameters["aux_weight"].default
+    pooled = hwc(rows["pool"]) if channels else "×".join(map(str, rows["pool"][1:]))
     return "\n".join([
         f"auxiliary classifier {aux_name[-1]}",
         f"(training only, loss × {weight})",
-        f"{describe_layer(aux.pool)} → {hwc(rows['pool'])}",
+        f"{describe_layer(aux.pool)} → {pooled}",
         f"1×1 conv → {hwc(rows['conv'])}",
         f"FC → {hwc(rows['fc1'])}, {describe_layer(aux.dropout)}",
         f"linear → {hwc(rows['fc2'])}",
     ])
 
 
-def pipeline(model: GoogLeNet | None = None):
+def stage_ends(model: GoogLeNet | None = None) -> dict[str, str]:
+    """{layer: part} for the layers that end a part of the network: the stem (up to the pool
+    before inception 3a), the stages of Inception modules (3, 4 and 5, each up to the pool
+    before the next stage, or to its last module) and the head (the classifier)."""
+    names = [r.name for r in trace_shapes(_model(model))]
+    inception = [n.startswith("inception") for n in names]
+    ends, stage = {}, "stem"
+    for i, name in enumerate(names[:-1]):
+        starts_stage = inception[i + 1] and not inception[i]
+        if starts_stage or (inception[i] and not any(inception[i + 1:])):
+            ends[name] = stage
+            stage = f"stage {names[i + 1].removeprefix('inception')[0]}" if starts_stage \
+                else "head"
+    ends[names[-1]] = "head"
+    return ends
+
+
+def pipeline(model: GoogLeNet | None = None, sizes: str = "layers"):
     """GoogLeNet from the image to the classifier in three columns, read top to bottom (the
     stem; inception 3a–4e; inception 5a–5b and the head), with the auxiliary classifiers
     beside the modules the model attaches them to. Output sizes come from a forward pass
-    (``trace_shapes``)."""
+    (``trace_shapes``): under every layer (``sizes="layers"``), or only where a part of the
+    network ends (``sizes="stages"``: the stem, stages 3–5 and the head, see :func:`stage_ends`;
+    the auxiliary heads then show no channel counts)."""
+    if sizes not in ("layers", "stages"):
+        raise ValueError(f"sizes must be 'layers' or 'stages', got {sizes!r}")
     model = _model(model)
     rows = trace_shapes(model)
     attach = _aux_attachments(model)
+    ends = stage_ends(model) if sizes == "stages" else {}
     spec = model.input_spec
     items = [("image", f"input\n{spec.size[0]}×{spec.size[1]}×{spec.channels}", "input")]
     for r in rows:
         module = getattr(model, r.name)
         name = r.name.replace("inception", "inception ") if r.name.startswith("inception") \
             else describe_layer(module)
-        items.append((r.name, f"{name}\n{hwc(r.output_shape)}", _kind(module)))
+        if sizes == "layers":
+            text = f"{name}\n{hwc(r.output_shape)}"
+        elif r.name in ends:
+            text = f"{name}\n{ends[r.name]} → {hwc(r.output_shape)}"
+        else:
+            text = name
+        items.append((r.name, text, _kind(module)))
     # Three columns: the stem (to its second max pool), up to 4e, then the rest.
     cut1 = next(i for i, (n, _, _) in enumerate(items) if n.startswith("inception"))
     cut2 = next(i for i, (n, _, _) in enumerate(items) if n.startswith("inception5")) - 1
     groups = [items[:cut1], items[cut1:cut2], items[cut2:]]
 
-    bw, bh, pitch, aux_w = 2.5, 0.95, 1.3, 3.7
+    bw, bh, pitch, aux_w = (2.5 if sizes == "layers" else 2.9), 0.95, 1.3, 3.7
     n_rows = max(len(g) for g in groups)
     xs = [0.2 + bw / 2]
     xs.append(xs[0] + bw + 0.9)
@@ -261,7 +291,8 @@ def pipeline(model: GoogLeNet | None = None):
         arrow(ax, (start.x, y_route_top), start.top)
     for source, aux_name in attach.items():
         b = boxes[source]
-        a = box(ax, aux_x, b.y, _aux_text(model, aux_name, shapes[source]), "aux",
+        text = _aux_text(model, aux_name, shapes[source], channels=sizes == "layers")
+        a = box(ax, aux_x, b.y, text, "aux",
                 w=aux_w, h=2.3, fontsize=8, dashed=True)
         arrow(ax, b.right, a.left, dashed=True)
     return fig
