@@ -277,7 +277,12 @@ def prose_blocks(page_html: str) -> list[str]:
     article = soup.find("article")
     if article is None:
         return []
-    drop = [*article.select(".notranslate, .cell_input, .cell_output .output, script, style, "
+    for output in article.select(".cell_output"):   # the notebook's, shared by the editions
+        captions = output.select("figcaption")       # a figure's caption is the page's text
+        output.clear()
+        for caption in captions:
+            output.append(caption)
+    drop = [*article.select(".notranslate, .cell_input, script, style, "
                             "a.headerlink"),
             *article.select("dl.glossary > dt, div.citation"),
             *[a for a in article.select("a.reference.internal")
