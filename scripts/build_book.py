@@ -61,16 +61,17 @@ def translations() -> list[str]:
 
 
 def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict,
-            log: io.StringIO) -> None:
-    """One Sphinx run as `jupyter-book build . --warningiserror --nitpick --keep-going` does it."""
+            log: io.StringIO, config: Path = CONFIG, toc: Path = TOC) -> None:
+    """One Sphinx run as `jupyter-book build . --warningiserror --nitpick --keep-going` does it
+    (with `--config config --toc toc`; scripts/build_teacher.py passes its own)."""
     from jupyter_book.sphinx import build_sphinx
     from sphinx import locale
 
     locale.translators.clear()   # one process, several languages: no catalog carries over
-    overrides = {"external_toc_path": TOC.as_posix(), "latex_individualpages": False,
+    overrides = {"external_toc_path": toc.as_posix(), "latex_individualpages": False,
                  "nitpicky": True, **overrides}
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        result = build_sphinx(REPO, outdir, noconfig=True, path_config=str(CONFIG),
+        result = build_sphinx(REPO, outdir, noconfig=True, path_config=str(config),
                               confoverrides=overrides, doctreedir=doctrees, builder=builder,
                               warningiserror=True, keep_going=True, freshenv=True)
     if result:   # a status code or the exception Sphinx raised

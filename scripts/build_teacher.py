@@ -15,7 +15,6 @@ to _build/teacher/colab/ (the students' pages) and _build/teacher/colab-teacher/
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import re
 import shutil
@@ -24,6 +23,9 @@ import time
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_book import BuildError, _sphinx  # noqa: E402  (the same strict Sphinx run)
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "_config.yml"
@@ -70,21 +72,13 @@ def write_config(path: Path) -> Path:
 
 def build(out: Path, log: io.StringIO) -> Path:
     """Build the teacher's edition strictly into ``out``; returns its HTML folder."""
-    from jupyter_book.sphinx import build_sphinx
-
     shutil.rmtree(out, ignore_errors=True)
     toc = write_toc(out / "_toc_teacher.yml")
     config = write_config(out / "_config_teacher.yml")
-    # what `jupyter-book build --toc TOC --warningiserror --nitpick --keep-going` sets
-    overrides = {"external_toc_path": toc.as_posix(), "latex_individualpages": False,
-                 "nitpicky": True}
-    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        result = build_sphinx(REPO, out / "html", noconfig=True, path_config=str(config),
-                              confoverrides=overrides, doctreedir=out / ".doctrees",
-                              builder="html", warningiserror=True, keep_going=True,
-                              freshenv=True)
-    if result:   # a status code or the exception Sphinx raised
-        raise RuntimeError(f"the teacher's edition's build failed ({result!r})")
+    try:
+        _sphinx("html", out / "html", out / ".doctrees", {}, log, config=config, toc=toc)
+    except BuildError as error:
+        raise RuntimeError(f"the teacher's edition's build failed ({error})") from None
     return out / "html"
 
 
