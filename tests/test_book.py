@@ -20,7 +20,7 @@ KEY_CONTENT = {
     "book/intro": ["Colab", "GoogleNet 주석 달기", "ResNet 논문 review", "H(x) - x"],
     "book/review": ["LeNet", "AlexNet", "VGG", "227", "groups=2", "vgg_block", "10-crop",
                     "top-5", "Fashion-MNIST"],
-    "book/appendix/notes_review": ["340,908", "2048", "alpha=5e-4", "Table 2"],
+    "book/appendix/notes_review": ["340,908", "2048", "5e-4", "Table 2"],
     "book/googlenet": ["Inception", "보조 분류기", "480"],
     "book/resnet": ["잔차", "H(x)", "bottleneck"],
     "book/summary": ["정리"],
