@@ -57,10 +57,10 @@ def toc_files() -> list[str]:
 
 
 def numbered_toc_files() -> list[str]:
-    """The chapters of the parts marked ``numbered: true``."""
+    """The chapters of the parts marked ``numbered: true`` (not their sections, numbered N.M)."""
     toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
-    return [f for part in toc.get("parts") or [] if part.get("numbered")
-            for f in _files_in(part.get("chapters"))]
+    return [entry["file"] for part in toc.get("parts") or [] if part.get("numbered")
+            for entry in part.get("chapters") or [] if "file" in entry]
 
 
 # --- the built book ---------------------------------------------------------------------------
