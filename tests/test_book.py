@@ -18,7 +18,9 @@ pytestmark = pytest.mark.repo  # the built book; `make compat` deselects it
 # changes, update its list here.
 KEY_CONTENT = {
     "book/intro": ["Colab", "GoogleNet 주석 달기", "ResNet 논문 review", "H(x) - x"],
-    "book/review": ["LeNet", "AlexNet", "VGG", "227"],
+    "book/review": ["LeNet", "AlexNet", "VGG", "227", "groups=2", "vgg_block", "10-crop",
+                    "top-5", "Fashion-MNIST"],
+    "book/appendix/notes_review": ["340,908", "2048", "5e-4", "Table 2"],
     "book/googlenet": ["Inception", "보조 분류기", "480", "832×7×7",
                        "WithoutReductions", "1,582,671,872"],
     "book/appendix/notes_googlenet": ["Table 1", "12×", "1,502 M", "torchvision", "144"],
