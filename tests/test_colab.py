@@ -60,7 +60,8 @@ def _code(nb: dict) -> list[dict]:
 
 def test_colab_notebooks_are_current(built_book):
     built = built_book.html.parent / "colab"
-    wanted = {p.relative_to(built).as_posix(): p.read_text("utf-8") for p in built.rglob("*.ipynb")}
+    wanted = {p.relative_to(built).as_posix(): p.read_text("utf-8") for p in built.rglob("*.ipynb")
+              if p.relative_to(built).parts[0] != "ko"}   # the Korean build's, if it ran first
     assert sorted(wanted) == sorted(f"{doc}.ipynb" for doc in DOCS), "a notebook was not written"
     have = {p.relative_to(REPO / "colab").as_posix(): p.read_text("utf-8")
             for p in (REPO / "colab").rglob("*.ipynb")
