@@ -163,9 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show Sphinx's output")
     args = parser.parse_args(argv)
     build = args.output.resolve() / "_build"
-    log = io.StringIO()
-    start = time.perf_counter()
-    try:
+
+    def run(log: io.StringIO) -> str:
         if args.command == "html":
             for language in args.edition or list(editions()):
                 t0 = time.perf_counter()
@@ -176,18 +175,28 @@ def main(argv: list[str] | None = None) -> int:
             print("messages: " + ", ".join(f"{pot}/**/*.pot" for pot in pots))
             if args.command == "locale":
                 update_catalogs(pots, args.edition or translations())
+        return "done"
+
+    return logged(run, build / "book-build.log", args.verbose)
+
+
+def logged(run, log_file: Path, verbose: bool) -> int:
+    """``run(log)`` with Sphinx's log kept in ``log_file``: its tail and the error on failure
+    (exit 1), the whole of it with ``verbose``; prints what ``run`` returns and the time."""
+    log, start = io.StringIO(), time.perf_counter()
+    try:
+        done = run(log)
     except BuildError as error:
         print(ANSI.sub("", log.getvalue())[-20000:], file=sys.stderr)
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
-        (build / "book-build.log").parent.mkdir(parents=True, exist_ok=True)
-        (build / "book-build.log").write_text(ANSI.sub("", log.getvalue()), encoding="utf-8")
-    if args.verbose:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        log_file.write_text(ANSI.sub("", log.getvalue()), encoding="utf-8")
+    if verbose:
         print(ANSI.sub("", log.getvalue()))
-    print(f"done in {time.perf_counter() - start:.0f} s; Sphinx's log: {build / 'book-build.log'}")
+    print(f"{done} in {time.perf_counter() - start:.0f} s; Sphinx's log: {log_file}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,21 +16,18 @@ from __future__ import annotations
 
 import argparse
 import io
-import re
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_book import BuildError, _sphinx  # noqa: E402  (the same strict Sphinx run)
+from build_book import BuildError, _sphinx, logged  # noqa: E402  (the same strict Sphinx run)
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "_config.yml"
 PART = REPO / "book" / "teacher" / "toc.yml"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def teacher_toc(student: dict, part: dict) -> dict:
@@ -78,7 +75,7 @@ def build(out: Path, log: io.StringIO) -> Path:
     try:
         _sphinx("html", out / "html", out / ".doctrees", {}, log, config=config, toc=toc)
     except BuildError as error:
-        raise RuntimeError(f"the teacher's edition's build failed ({error})") from None
+        raise BuildError(f"the teacher's edition's build failed ({error})") from None
     return out / "html"
 
 
@@ -89,21 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show Sphinx's output")
     args = parser.parse_args(argv)
     out = args.output.resolve() / "_build" / "teacher"
-    log, start = io.StringIO(), time.perf_counter()
-    try:
-        html = build(out, log)
-    except RuntimeError as error:
-        print(ANSI.sub("", log.getvalue())[-20000:], file=sys.stderr)
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    finally:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "book-build.log").write_text(ANSI.sub("", log.getvalue()), encoding="utf-8")
-    if args.verbose:
-        print(ANSI.sub("", log.getvalue()))
-    print(f"teacher's edition: {html / 'index.html'} ({time.perf_counter() - start:.0f} s)")
-    return 0
 
+    def run(log: io.StringIO) -> str:
+        return f"teacher's edition: {build(out, log) / 'index.html'}"
+
+    return logged(run, out / "book-build.log", args.verbose)
 
 if __name__ == "__main__":
     sys.exit(main())
