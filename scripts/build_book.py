@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import yaml
+from sphinx.util.i18n import CatalogInfo
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "_config.yml"
@@ -88,10 +89,15 @@ def build_edition(language: str, build: Path, log: io.StringIO) -> Path:
     if language not in editions():
         raise BuildError(f"no edition {language!r}: _config.yml's book_editions has "
                          f"{', '.join(editions())}")
-    # compiled catalogs are rebuilt from the .po files: a stale .mo must not outlive its .po
+    # compiled catalogs are rebuilt from the .po files: a stale .mo must not outlive its .po.
+    # Sphinx compiles locale_dirs' catalogs itself; the extensions' own are compiled here.
     for folder in (REPO / LOCALE / language, EXTENSION_LOCALE / language):
         for mo in folder.rglob("*.mo"):
             mo.unlink()
+    for name in EXTENSION_CATALOGS:
+        messages = EXTENSION_LOCALE / language / "LC_MESSAGES"
+        if (messages / f"{name}.po").is_file():
+            CatalogInfo(str(messages), name, "utf-8").write_mo(language)
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     baseurl = config["html"]["baseurl"].rstrip("/") + f"/{language}/"
     work = build / language

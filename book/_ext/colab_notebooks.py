@@ -1,30 +1,23 @@
 """The Colab versions of the book's notebooks, written by the book build from its resolved doctrees.
 
-Colab shows a notebook as plain Jupyter markdown: MyST roles and directives would stay raw text,
-solutions would stand in plain view and relative links would lead nowhere. At the end of the HTML
-build this extension writes ``<build>/colab/<path>.ipynb`` for each ``book/<path>.ipynb`` from
-what the build resolved: myst-parser parsed the markdown (the book's own parser and extensions);
-Sphinx and its extensions resolved references, the numbers of sections, figures and exercises
-(``env.toc_secnumbers``, ``env.toc_fignumbers``), citations, glossary anchors, glue and includes.
-A translated build (gettext catalogs, ``-D language=ko``) so writes translated notebooks.
-
-Colab gets the text with headings, exercises and figures numbered as in the book; references as
-links into the Colab notebook and cell that holds the target, into the published book
-(``html_baseurl``) for other pages, onto GitHub for files; solutions folded in ``<details>``,
-the code cells of a gated solution (``solution-start`` ... ``solution-end``) in Colab's form view
-without outputs; admonitions as block quotes (dropdowns folded); the notebook's code cells as
-they are, those the book hides in form view, ``remove-cell`` ones left out unless also tagged
-``keep-in-colab``; a caption cell under each figure; and, before the first code cell, the
-Colab-only cell that installs the package from the repository of ``_config.yml``.
+Colab shows plain Jupyter markdown: MyST roles would stay raw, solutions would stand in plain view
+and relative links would lead nowhere. At the end of the HTML build this extension writes
+``<build>/colab/<x>.ipynb`` for each ``book/<x>.ipynb`` from what the build resolved (myst-parser's
+parse; Sphinx's references, section/figure/exercise numbers, citations, glossary anchors, glue),
+so a translated build (``-D language=ko``) writes translated notebooks. Colab gets headings,
+exercises and figures numbered as in the book; references as links into the Colab notebook and
+cell that holds the target, into the published book (``html_baseurl``) or onto GitHub; solutions
+folded in ``<details>`` (a gated solution's code in form view, without outputs); admonitions as
+block quotes; code cells as they are, those the book hides in form view, ``remove-cell`` ones left
+out unless tagged ``keep-in-colab``; a caption cell under each figure; and before the first code
+cell the Colab-only cell that installs the package from ``_config.yml``'s repository.
 
 A doctree node this writer does not know stops that notebook with a warning (an error under
-``--warningiserror``) naming the notebook, the cell and the construct. ``colab_folder`` (config)
-is the notebooks' folder in the repository and under the build folder (``colab``; ``colab/ko``
-for a Korean build); ``make colab`` copies ``_build/colab/`` to ``colab/``. The teacher's pages
-(``book/teacher/``, built by the teacher's edition only) go to ``colab_teacher_folder``
-(``colab-teacher``) instead, so that the students' Colab set holds no teacher notebook. The
-Colab-only texts use the message catalog ``colab_notebooks``
-(``book/_ext/locales/<language>/LC_MESSAGES``).
+``--warningiserror``) naming the notebook, the cell and the construct. ``colab_folder`` is the
+notebooks' folder (``colab``; ``colab/ko`` for the Korean build; ``make colab`` copies
+``_build/colab/`` there); the teacher's pages (``book/teacher/``) go to ``colab_teacher_folder``
+(``colab-teacher``), so the students' Colab set holds no teacher notebook. The Colab-only texts
+use the message catalog ``colab_notebooks`` (``book/_ext/locales/<language>/LC_MESSAGES``).
 """
 from __future__ import annotations
 
@@ -42,11 +35,9 @@ import nbformat
 from docutils import nodes
 from sphinx.locale import admonitionlabels, get_translation
 from sphinx.util import logging
-from sphinx.util.i18n import CatalogInfo
 
 LOGGER = logging.getLogger(__name__)
 CATALOG = "colab_notebooks"
-LOCALES = Path(__file__).parent / "locales"
 _ = get_translation(CATALOG)
 SOURCE_DIR = "book"         # the book's notebooks; colab/<x>.ipynb is made from book/<x>.ipynb
 TEACHER_DIR = "book/teacher"  # the teacher's edition's pages: colab-teacher/<x>.ipynb
@@ -66,22 +57,11 @@ class ColabError(Exception):
 def setup(app):
     app.add_config_value("colab_folder", "colab", "html", types=[str])
     app.add_config_value("colab_teacher_folder", "colab-teacher", "html", types=[str])
-    compile_catalog(LOCALES, app.config.language)
-    app.add_message_catalog(CATALOG, str(LOCALES))
+    app.add_message_catalog(CATALOG, str(Path(__file__).parent / "locales"))  # .mo: build_book.py
     app.connect("build-finished", write_notebooks)
     # after sphinx-book-theme's add_launch_buttons (priority 501)
     app.connect("html-page-context", point_colab_button, priority=502)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
-
-
-def compile_catalog(locales: Path, language: str) -> None:
-    """The .mo of this extension's catalog, from its .po when missing or older: Sphinx compiles
-    the catalogs of ``locale_dirs`` itself, not those of extensions (the .mo is not committed)."""
-    folder = locales / language / "LC_MESSAGES"
-    if (folder / f"{CATALOG}.po").is_file():
-        catalog = CatalogInfo(str(folder), CATALOG, "utf-8")
-        if catalog.is_outdated():
-            catalog.write_mo(language)
 
 
 # --- where things are: the repository, Colab, the published book ------------------------------
