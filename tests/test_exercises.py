@@ -824,3 +824,15 @@ def test_review_template_and_rubric_come_with_the_package(tmp_path):
     with pytest.raises(FileExistsError, match="mine.md exists already"):
         hw.review_template(path)
     assert path.read_text(encoding="utf-8") == "my half-written review"
+
+
+def test_korean_particles_follow_the_last_sound():
+    """Messages attach 은/는, 이/가, 을/를 as a Korean reads the word before them (a number as
+    its Korean numeral: 36,864 → …사는, 128 → …팔은), never "은(는)" after a number."""
+    from cnncourse.exercises._lang import josa
+
+    assert [josa(w, "은", "는") for w in ("36,864", "128", "0.5", "100", "파일", "모델")] == \
+        ["36,864는", "128은", "0.5는", "100은", "파일은", "모델은"]
+    assert josa("conv1", "이", "가") == "conv1이" and josa("layer2", "을", "를") == "layer2를"
+    assert josa("ReLU", "은", "는") == "ReLU은(는)"   # a Latin letter: both forms
+    assert josa("파일", "으로", "로") == "파일로" and josa("7", "으로", "로") == "7로"

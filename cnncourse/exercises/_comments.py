@@ -32,7 +32,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from ._lang import tr
+from ._lang import josa, tr
 from ._report import content_words
 
 MIN_COMMENT_WORDS = 2
@@ -304,7 +304,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
         if value < 1 and scale == 1:   # "가중치 0.3": a loss weight, not a count
             if not any(abs(value - r) < 1e-9 for r in facts.decimals):
                 problems.append(tr(f"the comment states {value:g}, which is no rate or weight of this "
-                                   "network", f"주석의 {value:g}은(는) 이 네트워크의 어떤 비율이나 가중치도 "
+                                   "network", f"주석의 {josa(format(value, 'g'), '은', '는')} 이 네트워크의 어떤 비율이나 가중치도 "
                                    "아닙니다"))
             return
         if not facts.params or _approx(value, len(point) - 1 if point else 0, scale, facts.params):
@@ -314,7 +314,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
         problems.append(tr(f"the comment says {shown} parameters, which is not the parameter count of "
                            "this line's layers (a convolution has k·k·C_in·C_out weights and C_out biases; "
                            "a linear layer in·out weights and out biases)",
-                           f"주석의 파라미터 수 {shown}은(는) 이 줄의 층의 파라미터 수가 아닙니다 (합성곱은 "
+                           f"주석의 파라미터 수 {josa(shown, '은', '는')} 이 줄의 층의 파라미터 수가 아닙니다 (합성곱은 "
                            "가중치 k·k·C_in·C_out개와 편향 C_out개, 완전 연결 층은 가중치 in·out개와 편향 "
                            "out개)"))
     blank(_PARAMS, params)
@@ -343,7 +343,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
         problems.append(tr(f"the comment states the rate {shown}, which is not the dropout rate "
                            + ("of this line's dropout" if facts.rates else "of any dropout layer of "
                               "this network"),
-                           f"주석의 비율 {shown}은(는) "
+                           f"주석의 비율 {josa(shown, '은', '는')} "
                            + ("이 줄의 드롭아웃 비율이" if facts.rates else "이 네트워크의 어떤 드롭아웃 "
                               "비율도") + " 아닙니다"))
     blank(_RATE, rate)
@@ -393,7 +393,7 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
         if facts.channels and n not in facts.channels:
             problems.append(tr(f"the comment states {n} channels; that is not a channel count of this "
                                "line's input or output",
-                               f"주석의 채널 수 {n}은(는) 이 줄의 입력이나 출력의 채널 수가 아닙니다"))
+                               f"주석의 채널 수 {josa(str(n), '은', '는')} 이 줄의 입력이나 출력의 채널 수가 아닙니다"))
         else:
             good += bool(facts.channels)
     blank(_CHANNELS, channels)
@@ -421,6 +421,6 @@ def _numbers(text: str, facts: LineFacts, problems: list, remarks: list) -> int:
         shown = f"{number}{point or ''}{unit or ''}"
         problems.append(tr(f"the comment states {shown}, which is none of this network's sizes, widths, "
                            "counts or rates",
-                           f"주석의 {shown}은(는) 이 네트워크의 어떤 크기, 채널 수, 개수, 비율도 아닙니다"))
+                           f"주석의 {josa(shown, '은', '는')} 이 네트워크의 어떤 크기, 채널 수, 개수, 비율도 아닙니다"))
     _NUMBER.sub(lambda m: (other(m), " ")[1], where_text)
     return good

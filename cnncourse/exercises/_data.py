@@ -26,7 +26,7 @@ import json
 from importlib import resources
 from typing import Any, Optional
 
-from ._lang import pick, tr
+from ._lang import josa, pick, tr
 from ._report import Choice, Count, Decimal, Kind, Part, Shape, IntTuple
 from ._seal import WrongKey, unseal
 
@@ -119,7 +119,7 @@ def not_released(assignment: str, call: str) -> str:
         f"answers are sealed until then (the multiple-choice letters and the numbers read off the "
         f"paper). Until then, hw.check's hints point you to where the answer is.",
         f"풀이는 시도한다고 열리지 않고, 마감 후에 선생님이 공개합니다. 선생님이 이 과제의 공개 키를 "
-        f"알려 주면 이 노트북에서 hw.release(\"키\")를 한 번 실행하세요. 그러면 {call}이(가) 풀이를 "
+        f"알려 주면 이 노트북에서 hw.release(\"키\")를 한 번 실행하세요. 그러면 {josa(call, '이', '가')} 풀이를 "
         f"보여 주고, 그때까지 봉인된 문항(객관식 정답과 논문에서 읽는 수치)도 hw.check가 채점합니다. "
         f"그 전에는 hw.check의 힌트가 답을 찾을 곳을 알려 줍니다.")
 

@@ -52,6 +52,26 @@ def checked(lang) -> str:
     return lang
 
 
+# Korean numerals: 영 일 이 삼 사 오 육 칠 팔 구; a number ending in 0 ends in 십/백/천/만/영.
+_DIGIT_FINAL = {"0": True, "1": True, "2": False, "3": True, "4": False, "5": False,
+                "6": True, "7": True, "8": True, "9": False}
+
+
+def josa(word: str, after_final: str, after_vowel: str) -> str:
+    """``word`` with the Korean particle its last sound takes: ``josa("36,864", "은", "는")`` is
+    "36,864는" (…사), ``josa("128", "은", "는")`` "128은" (…팔). A word that ends in anything
+    else (a Latin letter, a symbol) gets both forms, "ReLU은(는)"; 로/으로 follows ㄹ like a vowel."""
+    last = word.rstrip()[-1:] if word.strip() else ""
+    if last and "가" <= last <= "힣":
+        final = (ord(last) - 0xAC00) % 28
+        has = final != 0 and not (after_vowel == "로" and final == 8)   # ㄹ + 로
+    elif last in _DIGIT_FINAL:
+        has = _DIGIT_FINAL[last] and not (after_vowel == "로" and last in "178")
+    else:
+        return f"{word}{after_final}({after_vowel})"
+    return word + (after_final if has else after_vowel)
+
+
 def _hangul(ch: str) -> bool:
     return "\uac00" <= ch <= "\ud7a3" or "\u3131" <= ch <= "\u318e"
 

@@ -30,7 +30,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 import torch
 
-from ._lang import language, pick, tr
+from ._lang import josa, language, pick, tr
 
 # Status of one item, and the mark printed for it. RECORDED: an answer to a sealed question
 # (a multiple-choice letter, a number from a paper), kept for the teacher's grading.
@@ -237,7 +237,7 @@ def as_sequence(value: Any) -> Optional[list]:
 def _float_note(value: Any) -> str:
     """The remark for a whole-number float given where an int is wanted."""
     return tr(f"{value!r} is a float; an int is expected (accepted, since it is a whole number)",
-              f"{value!r}은(는) 실수입니다. 정수를 써야 하지만 값이 정수라서 받아들였습니다")
+              f"{josa(repr(value), '은', '는')} 실수입니다. 정수를 써야 하지만 값이 정수라서 받아들였습니다")
 
 
 def expected_form(form: str, got: str, advice: str = "") -> str:
@@ -309,17 +309,17 @@ class IntTuple(Kind):
             if number is None:
                 raise _Malformed(tr(f"expected {self.form}; the entry {entry} is not a positive int "
                                     f"({_describe(v)})",
-                                    f"필요한 형식: {self.form}. 항목 {entry}은(는) 양의 정수가 "
+                                    f"필요한 형식: {self.form}. 항목 {josa(str(entry), '은', '는')} 양의 정수가 "
                                     f"아닙니다 ({_describe(v)})"))
             if isinstance(number, float):
                 if not math.isfinite(number) or not number.is_integer():
                     raise _Malformed(tr(f"expected {self.form}; the entry {entry} is not a positive int",
-                                        f"필요한 형식: {self.form}. 항목 {entry}은(는) 양의 정수가 아닙니다"))
+                                        f"필요한 형식: {self.form}. 항목 {josa(str(entry), '은', '는')} 양의 정수가 아닙니다"))
                 number = int(number)
             if number <= 0:
                 shown = _safe_repr(number, 30)
                 raise _Malformed(tr(f"expected {self.form}; the entry {shown} is not positive",
-                                    f"필요한 형식: {self.form}. 항목 {shown}은(는) 양수가 아닙니다"))
+                                    f"필요한 형식: {self.form}. 항목 {josa(shown, '은', '는')} 양수가 아닙니다"))
             out.append(number)
         return tuple(out)
 
@@ -329,7 +329,7 @@ class IntTuple(Kind):
         if floats:
             shown = _safe_repr(floats[0], 20)
             return tr(f"{shown} is a float; ints are expected (accepted, since it is a whole number)",
-                      f"{shown}은(는) 실수입니다. 정수를 써야 하지만 값이 정수라서 받아들였습니다")
+                      f"{josa(shown, '은', '는')} 실수입니다. 정수를 써야 하지만 값이 정수라서 받아들였습니다")
         return None
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..utils import atomic_write
-from ._lang import LANGS, language, tr
+from ._lang import LANGS, josa, language, tr
 from ._report import _describe, _safe_repr, as_number, as_sequence, plain
 
 FORMAT = "cnncourse-submission"
@@ -185,7 +185,7 @@ def hand_in(assignment: str, version: str, answers: Any, path, student: str, lan
                 print(tr(f"Colab: the download did not start ({type(error).__name__}); open the Files "
                          f"panel on the left, find {path.name}, and choose Download.",
                          f"Colab: 다운로드가 시작되지 않았습니다 ({type(error).__name__}). 왼쪽 파일 "
-                         f"패널에서 {path.name}을(를) 찾아 '다운로드'를 누르세요."))
+                         f"패널에서 {josa(path.name, '을', '를')} 찾아 '다운로드'를 누르세요."))
         else:
             print(tr("(On Colab this cell also downloads the file.)",
                      "(Colab에서는 이 셀이 파일을 내려받기까지 합니다.)"))

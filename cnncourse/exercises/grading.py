@@ -52,7 +52,7 @@ from typing import Optional
 from ..utils import atomic_write
 from . import _data, googlenet, resnet
 from ._lang import LANGS, checked, language, tr
-from ._report import CORRECT, RECORDED, Report, plural
+from ._report import CORRECT, Report, plural
 from ._submission import MAX_BYTES, UNPRINTABLE, SubmissionError, load
 
 CHECKERS = {"googlenet": googlenet, "resnet": resnet}

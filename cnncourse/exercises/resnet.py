@@ -24,7 +24,7 @@ import torch
 from ..analysis import count_params
 from . import _data
 from ._data import Markdown, Text
-from ._lang import checked, language, pick, tr
+from ._lang import checked, josa, language, pick, tr
 from ._report import Question, Report, run_checks
 from ._submission import hand_in as _hand_in
 
@@ -169,7 +169,7 @@ def review_template(path=None, lang: str = "en"):
             raise FileExistsError(tr(
                 f"{path} exists already (your review?); the template is only written to a new file: "
                 "give another path, or delete or rename that file",
-                f"{path}이(가) 이미 있습니다 (작성 중인 리뷰인가요?). 양식은 새 파일에만 씁니다: 다른 "
+                f"{josa(str(path), '이', '가')} 이미 있습니다 (작성 중인 리뷰인가요?). 양식은 새 파일에만 씁니다: 다른 "
                 "경로를 주거나, 그 파일을 지우거나 이름을 바꾸세요"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
