@@ -291,13 +291,16 @@ def test_book_notebooks_open_with_at_most_one_line_of_setup():
             [], ["device = pick_device()"]), doc
 
 
-def test_a_colab_notebook_runs_standalone(tmp_path):
+@pytest.mark.parametrize("notebook", ["assignments/resnet_review.ipynb",
+                                      "ko/assignments/resnet_review.ipynb"])
+def test_a_colab_notebook_runs_standalone(tmp_path, notebook):
     """The smallest Colab notebook, install cell included, in an empty folder with the installed
-    package (no PYTHONPATH), as on Colab: it needs nothing from the repository's layout."""
+    package (no PYTHONPATH), as on Colab: it needs nothing from the repository's layout. The
+    Korean edition's twin too (its code is the English one's, its text translated)."""
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(REPO / "colab" / "assignments" / "resnet_review.ipynb", as_version=4)
+    nb = nbformat.read(REPO / "colab" / notebook, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("import os; print(os.getcwd())", id="probe"))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     NotebookClient(nb, timeout=300, kernel_name="python3").execute(env=env, cwd=str(tmp_path))
