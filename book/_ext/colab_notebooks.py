@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import mimetypes
 import posixpath
 import re
@@ -290,9 +291,11 @@ class Page:
         return "\n\n".join(b for b in out if b.strip())
 
     def block(self, node) -> str:
-        if node.tagname in ADMONITIONS:
-            return self.admonition(node)
-        method = getattr(self, "block_" + node.tagname, None)
+        return self.admonition(node) if node.tagname in ADMONITIONS else self.convert_node(
+            "block_", node)
+
+    def convert_node(self, kind: str, node) -> str:
+        method = getattr(self, kind + node.tagname, None)
         if method is None:
             raise self.error(f"{describe(node)} is not converted for Colab")
         return method(node)
@@ -344,10 +347,9 @@ class Page:
 
     def admonition(self, node) -> str:
         children = list(node.children)
-        if children and isinstance(children[0], nodes.title):
-            title = self.inlines(children.pop(0))
-        else:
-            title = str(admonitionlabels.get(node.tagname, node.tagname.capitalize()))
+        titled = children and isinstance(children[0], nodes.title)
+        title = (self.inlines(children.pop(0)) if titled
+                 else str(admonitionlabels.get(node.tagname, node.tagname.capitalize())))
         body = self.blocks(children)
         if "dropdown" in node["classes"]:
             return details(title, body)
@@ -391,19 +393,13 @@ class Page:
     def inline(self, node) -> str:
         if isinstance(node, nodes.Text):
             return escape(str(node))
-        if isinstance(node, SILENT):
-            return ""
-        method = getattr(self, "inline_" + node.tagname, None)
-        if method is None:
-            raise self.error(f"{describe(node)} is not converted for Colab")
-        return method(node)
+        return "" if isinstance(node, SILENT) else self.convert_node("inline_", node)
 
     def inline_emphasis(self, node, mark: str = "*") -> str:
         inner = self.inlines(node)
         return f"{mark}{inner}{mark}" if inner.strip() else inner
 
-    def inline_strong(self, node) -> str:
-        return self.inline_emphasis(node, "**")
+    inline_strong = functools.partialmethod(inline_emphasis, mark="**")
 
     def inline_literal(self, node) -> str:
         if "xref" in node["classes"]:             # a reference's text, e.g. {download}
