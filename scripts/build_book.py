@@ -79,12 +79,14 @@ def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict,
         raise BuildError(f"the {builder} build of {outdir} failed ({result!r})")
 
 
-def build_edition(language: str, build: Path, log: io.StringIO) -> Path:
-    """Build one edition strictly; returns its HTML folder."""
+def build_edition(language: str, build: Path, log: io.StringIO, config: Path = CONFIG,
+                  toc: Path = TOC) -> Path:
+    """Build one edition strictly; returns its HTML folder. ``config`` and ``toc``: the
+    teacher's edition passes its own (scripts/build_teacher.py)."""
     first = list(editions())[0]
     if language == first:
         html = build / "html"
-        _sphinx("html", html, build / ".doctrees", {}, log)
+        _sphinx("html", html, build / ".doctrees", {}, log, config=config, toc=toc)
         return html
     if language not in editions():
         raise BuildError(f"no edition {language!r}: _config.yml's book_editions has "
@@ -98,16 +100,18 @@ def build_edition(language: str, build: Path, log: io.StringIO) -> Path:
         messages = EXTENSION_LOCALE / language / "LC_MESSAGES"
         if (messages / f"{name}.po").is_file():
             CatalogInfo(str(messages), name, "utf-8").write_mo(language)
-    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    baseurl = config["html"]["baseurl"].rstrip("/") + f"/{language}/"
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    baseurl = settings["html"]["baseurl"].rstrip("/") + f"/{language}/"
     work = build / language
     shutil.rmtree(work, ignore_errors=True)
+    # the Colab notebooks of the students' pages and of the teacher's (book/_ext/colab_notebooks.py)
+    colab = {"colab_folder": f"colab/{language}", "colab_teacher_folder": f"colab-teacher/{language}"}
     _sphinx("html", work / "html", work / ".doctrees",
-            {"language": language, "html_baseurl": baseurl,
-             "colab_folder": f"colab/{language}"}, log)
+            {"language": language, "html_baseurl": baseurl, **colab}, log, config=config, toc=toc)
     # into the published folders
-    html, colab = build / "html" / language, build / "colab" / language
-    for target, source in ((html, work / "html"), (colab, work / "colab" / language)):
+    html = build / "html" / language
+    moves = [(html, work / "html")] + [(build / f, work / f) for f in colab.values()]
+    for target, source in moves:
         shutil.rmtree(target, ignore_errors=True)
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.exists():
@@ -116,10 +120,17 @@ def build_edition(language: str, build: Path, log: io.StringIO) -> Path:
 
 
 def extract(build: Path, log: io.StringIO) -> Path:
-    """The English messages of every page: <build>/gettext/<doc>.pot (one catalog a page)."""
+    """The English messages of every page of both editions, the students' and the teacher's:
+    <build>/gettext/<doc>.pot (one catalog a page). One run over the teacher's edition, whose
+    table of contents is the students' with the teacher's part added (its caption is a message
+    of the root page's catalog, as the other parts' captions are)."""
+    from build_teacher import write_config, write_toc   # it imports this module
+
     out = build / "gettext"
     shutil.rmtree(out, ignore_errors=True)
-    _sphinx("gettext", out, out / ".doctrees", {}, log)
+    _sphinx("gettext", out, out / ".doctrees", {}, log,
+            config=write_config(build / "gettext-config" / "_config.yml"),
+            toc=write_toc(build / "gettext-config" / "_toc.yml"))
     shutil.rmtree(out / ".doctrees", ignore_errors=True)
     return out
 

@@ -2,15 +2,17 @@
 guide, the answer keys, the example review) added right after the assignments.
 
     .venv/bin/python scripts/build_teacher.py                # into _build/teacher/
+    .venv/bin/python scripts/build_teacher.py --edition ko   # one edition
     .venv/bin/python scripts/build_teacher.py --output /tmp/t  # into /tmp/t/_build/teacher/
 
 Its table of contents is made from _toc.yml each time (``teacher_toc``), so that the two editions
 never list different chapters; the chapters keep the student edition's numbers (the added part
-is unnumbered). The build is strict (warnings are errors, nitpicky references), as `make book`'s.
-The teacher's edition is English only: where _config.yml lists translated editions
-(``book_editions``), this build's copy of it names just the first, so that no page links to a
-Korean twin that the teacher's edition does not have. HTML goes to _build/teacher/html/, the Colab notebooks
-to _build/teacher/colab/ (the students' pages) and _build/teacher/colab-teacher/ (the teacher's).
+is unnumbered). The build is strict (warnings are errors, nitpicky references), as `make book`'s,
+and makes the same editions from the same catalogs (scripts/build_book.py ``build_edition``;
+`make locale` extracts the teacher's pages' messages with the students'): English at
+_build/teacher/html/, Korean at _build/teacher/html/ko/, each page linked to its twin. The Colab
+notebooks go to _build/teacher/colab-teacher/[ko/] (the teacher's pages) and
+_build/teacher/colab/ (the students' pages, as `make book` writes them).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_book import BuildError, _sphinx, logged  # noqa: E402  (the same strict Sphinx run)
+from build_book import BuildError, build_edition, editions, logged  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "_config.yml"
@@ -51,31 +53,29 @@ def write_toc(path: Path) -> Path:
 
 
 def write_config(path: Path) -> Path:
-    """_config.yml for this build: English only (``book_editions`` narrowed to its first entry;
-    an override cannot do it, Jupyter Book merges dicts), the local extensions' folders made
-    absolute (they are read relative to the config file)."""
+    """_config.yml for a build elsewhere: the local extensions' folders made absolute (they are
+    read relative to the config file)."""
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     sphinx = config.setdefault("sphinx", {})
-    editions = (sphinx.get("config") or {}).get("book_editions")
-    if editions:
-        first = next(iter(editions))
-        sphinx["config"]["book_editions"] = {first: editions[first]}
     sphinx["local_extensions"] = {name: str((REPO / folder).resolve()) for name, folder
                                   in (sphinx.get("local_extensions") or {}).items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# made by scripts/build_teacher.py from _config.yml\n"
                     + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
 
-def build(out: Path, log: io.StringIO) -> Path:
-    """Build the teacher's edition strictly into ``out``; returns its HTML folder."""
+def build(out: Path, log: io.StringIO, languages: list[str] | None = None) -> Path:
+    """Build the teacher's edition strictly into ``out`` (each of ``languages``, default all);
+    returns its HTML folder."""
     shutil.rmtree(out, ignore_errors=True)
     toc = write_toc(out / "_toc_teacher.yml")
     config = write_config(out / "_config_teacher.yml")
-    try:
-        _sphinx("html", out / "html", out / ".doctrees", {}, log, config=config, toc=toc)
-    except BuildError as error:
-        raise BuildError(f"the teacher's edition's build failed ({error})") from None
+    for language in languages or list(editions()):
+        try:
+            build_edition(language, out, log, config=config, toc=toc)
+        except BuildError as error:
+            raise BuildError(f"the teacher's edition's build ({language}) failed ({error})") from None
     return out / "html"
 
 
@@ -83,12 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=Path, default=REPO,
                         help="the folder that gets _build/teacher/ (default: the repository)")
+    parser.add_argument("--edition", action="append", metavar="LANGUAGE",
+                        help="build only this edition (repeatable); default: all of them")
     parser.add_argument("--verbose", action="store_true", help="show Sphinx's output")
     args = parser.parse_args(argv)
     out = args.output.resolve() / "_build" / "teacher"
 
     def run(log: io.StringIO) -> str:
-        return f"teacher's edition: {build(out, log) / 'index.html'}"
+        return f"teacher's edition: {build(out, log, args.edition) / 'index.html'}"
 
     return logged(run, out / "book-build.log", args.verbose)
 
