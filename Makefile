@@ -41,17 +41,17 @@ book: $(STAMP)
 
 # The teacher's edition: the student edition plus book/teacher/ (the teacher's guide, the answer
 # keys, the example review), from _toc.yml with book/teacher/toc.yml's part added, strict like
-# `make book` (scripts/build_teacher.py; English only). Into _build/teacher/html (run it after
-# `make book`, which empties _build/); keep it away from students until the deadline. `make book`
-# never builds these pages.
+# `make book` (scripts/build_teacher.py), in both editions from the same catalogs: English into
+# _build/teacher/html, Korean into _build/teacher/html/ko (run it after `make book`, which empties
+# _build/); keep it away from students until the deadline. `make book` never builds these pages.
 TEACHER := _build/teacher
 book-teacher: $(STAMP)
 	$(BIN)/python scripts/build_teacher.py
-	@echo "Teacher's edition built: $(TEACHER)/html/index.html"
+	@echo "Teacher's edition built: $(TEACHER)/html/index.html (English), $(TEACHER)/html/ko/index.html (Korean)"
 
 # What Colab opens: book/'s notebooks as plain Jupyter markdown in colab/ (committed; the book's
 # Colab buttons point there), the Korean edition's in colab/ko/, and the teacher's pages in
-# colab-teacher/. The builds write them into _build/colab/ and _build/teacher/colab-teacher/ from
+# colab-teacher/ (Korean: colab-teacher/ko/). The builds write them into _build/colab/ and _build/teacher/colab-teacher/ from
 # their resolved doctrees (book/_ext/colab_notebooks.py); this copies them. Run after changing a
 # notebook or a translation: tests/test_colab.py and tests/test_i18n.py fail while colab/ or
 # colab-teacher/ differs from what the builds write.
@@ -62,7 +62,8 @@ colab: book book-teacher
 	cp -r $(TEACHER)/colab-teacher colab-teacher
 
 # The Korean edition's catalogs brought up to date with the English source: the pages' messages
-# (Sphinx's gettext builder) into locale/ko/LC_MESSAGES/<page>.po, the Colab writer's into
+# (Sphinx's gettext builder, over the teacher's edition: every page of both) into
+# locale/ko/LC_MESSAGES/<page>.po (the teacher's: book/teacher/<page>.po), the Colab writer's into
 # book/_ext/locales/ko/ (sphinx-intl: new messages empty, changed ones fuzzy). Translators fill
 # in the msgstr lines; `make translation-status` says what is left (README, "Korean edition").
 .PHONY: locale translation-status
@@ -70,7 +71,7 @@ locale: $(STAMP)
 	$(BIN)/python scripts/build_book.py locale
 
 translation-status: $(STAMP)
-	$(BIN)/python scripts/translation.py $(if $(wildcard _build/html/ko/index.html),--html _build/html/ko)
+	$(BIN)/python scripts/translation.py $(foreach d,_build/html/ko _build/teacher/html/ko,$(if $(wildcard $(d)/index.html),--html $(d)))
 
 # The chapters as notebooks to run and change on this machine: JupyterLab (installed into .venv on
 # first use) opened on notebooks/, a working copy of colab/ (plain Jupyter markdown: book/ holds

@@ -3,6 +3,7 @@ Korean terms are not the glossary's, and how much of each built page reads in Ko
 
     .venv/bin/python scripts/translation.py                    # `make translation-status`
     .venv/bin/python scripts/translation.py --html _build/html/ko   # + Korean prose per page
+    .venv/bin/python scripts/translation.py --html _build/html/ko --html _build/teacher/html/ko
     .venv/bin/python scripts/translation.py --check            # exit 1 on any problem
 
 The English messages come from the current source (scripts/build_book.py gettext, ~15 s, or
@@ -390,15 +391,21 @@ def search_report(results: list[SearchResult]) -> list[str]:
 
 # --- report -----------------------------------------------------------------------------------
 
-def report(catalogs, complete, html: Path | None) -> list[str]:
+def built_page(htmls: list[Path], name: str) -> Path | None:
+    """The first of the built Korean editions (students', teacher's) that has the page."""
+    return next((html for html in htmls if (html / f"{name}.html").is_file()), None)
+
+
+def report(catalogs, complete, htmls: list[Path]) -> list[str]:
     lines = [f"{'catalog':45} {'needed':>6} {'done':>5} {'fuzzy':>5} {'left':>5}"
-             + ("  Korean prose by paragraph" if html else "")]
+             + ("  Korean prose by paragraph" if htmls else "")]
     for name, c in sorted(catalogs.items()):
         if not c.source:
             continue
         line = (f"{name + (' *' if name in complete else ''):45} {len(c.needed):6} {c.done:5} "
                 f"{len(c.fuzzy_now):5} {len(c.missing):5}")
-        if html and (html / f"{name}.html").is_file():
+        html = built_page(htmls, name)
+        if html:
             s = korean_share(html, name)
             line += f"  {s.korean:4}/{s.blocks:<4} {s.share:6.1%}"
         lines.append(line)
@@ -410,7 +417,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pot", type=Path, action="append",
                         help="a folder of .pot catalogs (default: extract them now)")
-    parser.add_argument("--html", type=Path, help="the built Korean edition (_build/html/ko)")
+    parser.add_argument("--html", type=Path, action="append", default=[],
+                        help="a built Korean edition (_build/html/ko, _build/teacher/html/ko)")
     parser.add_argument("--check", action="store_true", help="exit 1 on drift or term problems")
     args = parser.parse_args(argv)
     source = read_source(args.pot) if args.pot else extract_source(REPO)
@@ -418,16 +426,15 @@ def main(argv=None) -> int:
     data = settings()
     complete = complete_catalogs(catalogs, data)
     print("\n".join(report(catalogs, complete, args.html)))
-    if args.html:
-        print("\n".join(search_report(measure_search(args.html, glossary_words()))))
+    for html in args.html:
+        print(f"{html}: " + "\n".join(search_report(measure_search(html, glossary_words()))))
     problems = drift(catalogs, complete) + term_problems(catalogs, term_rules(data))
-    if args.html:
-        for name in complete:
-            if (args.html / f"{name}.html").is_file():
-                s = korean_share(args.html, name)
-                if s.share < THRESHOLD:
-                    problems.append(f"{name}: {s.share:.1%} Korean prose < {THRESHOLD:.0%}; "
-                                    f"English blocks: {s.english_blocks[:5]}")
+    for name in complete:
+        html = built_page(args.html, name)
+        share = korean_share(html, name) if html else None
+        if share and share.share < THRESHOLD:
+            problems.append(f"{name}: {share.share:.1%} Korean prose < {THRESHOLD:.0%}; "
+                            f"English blocks: {share.english_blocks[:5]}")
     print("\n".join(problems) if problems else "no drift, no non-glossary term")
     return 1 if problems and args.check else 0
 

@@ -217,22 +217,23 @@ def _names(source: str) -> tuple[set[str], set[str]]:
 
 
 def test_teacher_colab_notebooks_are_current_and_apart(built_teacher_book):
-    """The teacher's pages have Colab notebooks of their own, in colab-teacher/, never in the
-    students' colab/; the teacher's build writes the students' notebooks as the student build does."""
+    """The teacher's pages have Colab notebooks of their own, in colab-teacher/[ko/], never in
+    the students' colab/; the teacher's build writes the students' notebooks as the student build
+    does, in both languages."""
     built = built_teacher_book.html.parent
+    both = lambda docs: sorted(f"{lang}{doc}.ipynb" for doc in docs for lang in ("", "ko/"))
     wanted = {p.relative_to(built / "colab-teacher").as_posix(): p.read_text("utf-8")
               for p in (built / "colab-teacher").rglob("*.ipynb")}
-    assert sorted(wanted) == sorted(f"{doc}.ipynb" for doc in TEACHER_DOCS)
+    assert sorted(wanted) == both(TEACHER_DOCS)
     have = {p.relative_to(REPO / "colab-teacher").as_posix(): p.read_text("utf-8")
             for p in (REPO / "colab-teacher").rglob("*.ipynb")}
     stale = sorted(p for p in wanted.keys() | have.keys() if wanted.get(p) != have.get(p))
     assert not stale, f"colab-teacher/ is stale ({stale}): run `make colab` and commit it"
     students = {p.relative_to(built / "colab").as_posix(): p.read_text("utf-8")
                 for p in (built / "colab").rglob("*.ipynb")}
-    # the English notebooks of colab/ (a translated edition's, colab/<language>/, are not built here)
-    assert students == {f"{doc}.ipynb": (REPO / "colab" / f"{doc}.ipynb").read_text("utf-8")
-                        for doc in DOCS if (REPO / "colab" / f"{doc}.ipynb").exists()}
-    assert sorted(students) == sorted(f"{doc}.ipynb" for doc in DOCS)
+    assert students == {name: (REPO / "colab" / name).read_text("utf-8") for name in students
+                        if (REPO / "colab" / name).exists()}
+    assert sorted(students) == both(DOCS)
     assert not any("teacher" in name for name in students)
 
 

@@ -3,7 +3,8 @@ searchable in Korean, translated without drift and with the glossary's terms.
 
 The Korean build (``scripts/build_book.py --edition ko``, what `make book` runs after the English
 one) goes into the tree of the session's English build (``built_book``), so that
-``book_server`` serves both editions; the English messages are extracted afresh from the
+``book_server`` serves both editions; the teacher's edition (``built_teacher_book``,
+scripts/build_teacher.py) builds both of its editions the same way, its Korean one at <html>/ko; the English messages are extracted afresh from the
 current source (the gettext build) and compared with the catalogs of ``locale/ko``
 (scripts/translation.py holds the checks and their definitions; locale/ko/translation.yml
 the data: the complete catalogs and the variants of the glossary's terms).
@@ -23,7 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import toc_files
+from conftest import teacher_toc_files, toc_files
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "scripts"), str(REPO / "book" / "_ext")]
@@ -33,6 +34,7 @@ from korean_search import SearchKorean, js_stemmer, strip_endings  # noqa: E402
 pytestmark = pytest.mark.repo   # the book's source, its catalogs and the built book
 WAIT_S = 15
 NOTEBOOKS = [doc for doc in toc_files() if (REPO / f"{doc}.ipynb").exists()]
+TEACHER_NOTEBOOKS = [doc for doc in teacher_toc_files() if (REPO / f"{doc}.ipynb").exists()]
 
 
 def _build(args: list[str], timeout: int = 900) -> tuple[str, float]:
@@ -53,6 +55,20 @@ def korean_book(built_book) -> Path:
     print(f"\nKorean build: {seconds:.1f} s")
     (output / "_build" / "ko-build.log").write_text(log, encoding="utf-8")
     return built_book.html / "ko"
+
+
+@pytest.fixture(scope="session")
+def korean_teacher_book(built_teacher_book) -> Path:
+    """The teacher's edition's Korean pages (built with its English ones: `make book-teacher`)."""
+    return built_teacher_book.html / "ko"
+
+
+def _editions(request, teacher: bool) -> tuple[Path, Path]:
+    """(English HTML, Korean HTML) of the students' or the teacher's edition."""
+    if teacher:
+        return (request.getfixturevalue("built_teacher_book").html,
+                request.getfixturevalue("korean_teacher_book"))
+    return request.getfixturevalue("built_book").html, request.getfixturevalue("korean_book")
 
 
 @pytest.fixture(scope="session")
@@ -87,9 +103,11 @@ def test_korean_edition_builds_strictly(korean_book):
         assert '<html lang="ko"' in page.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("doc", NOTEBOOKS)
-def test_code_and_outputs_are_the_english_editions(built_book, korean_book, doc):
+@pytest.mark.parametrize("doc", NOTEBOOKS + TEACHER_NOTEBOOKS)
+def test_code_and_outputs_are_the_english_editions(request, doc):
     """The Korean page shows the notebook's own code and outputs: nothing is copied by hand."""
+    english_html, korean_html = _editions(request, doc in TEACHER_NOTEBOOKS)
+
     def cells(path):
         from bs4 import BeautifulSoup   # an output's HTML need not end with </pre>
 
@@ -100,7 +118,7 @@ def test_code_and_outputs_are_the_english_editions(built_book, korean_book, doc)
         outputs = [re.sub(r'src="(\.\./)+', 'src="', str(div))
                    for div in article.select("div.cell_output")]
         return code, outputs
-    english, korean = cells(built_book.page(doc)), cells(korean_book / f"{doc}.html")
+    english, korean = cells(english_html / f"{doc}.html"), cells(korean_html / f"{doc}.html")
     assert english[0], f"{doc}: no code cells found: is the check broken?"
     assert korean == english
 
@@ -153,17 +171,39 @@ def _pages(html: Path) -> list[str]:
                   and p.name != "index.html")
 
 
-def test_every_page_links_to_its_twin(built_book, korean_book):
-    english, korean = _pages(built_book.html), _pages(korean_book)
-    assert english == korean and set(toc_files()) <= set(english)
-    for html, pages, other in ((built_book.html, english, "ko"), (korean_book, korean, "en")):
+@pytest.mark.parametrize("teacher", [False, True], ids=["students", "teacher"])
+def test_every_page_links_to_its_twin(request, teacher):
+    english_html, korean_html = _editions(request, teacher)
+    english, korean = _pages(english_html), _pages(korean_html)
+    assert english == korean
+    assert set(toc_files() + (teacher_toc_files() if teacher else [])) <= set(english)
+    for html, pages, other in ((english_html, english, "ko"), (korean_html, korean, "en")):
         for page in pages:
             path = html / f"{page}.html"
-            links = SWITCH.findall(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            assert f'<html lang="{"en" if other == "ko" else "ko"}"' in text, path
+            links = SWITCH.findall(text)
             assert [lang for _url, lang in links] == [other], f"{path}: {links}"
             twin = (path.parent / links[0][0]).resolve()
-            assert twin == (korean_book if other == "ko" else built_book.html).joinpath(
+            assert twin == (korean_html if other == "ko" else english_html).joinpath(
                 f"{page}.html").resolve(), f"{path} links to {twin}"
+
+
+def test_the_korean_student_edition_holds_no_teachers_page(korean_book):
+    """The teacher's pages are translated, but only the teacher's edition has them: no Korean
+    student page holds their titles (the first message of each catalog) or the release keys."""
+    from babel.messages.pofile import read_po
+
+    assert not (korean_book / "book" / "teacher").exists()
+    titles = []
+    for po in sorted((REPO / "locale" / "ko" / "LC_MESSAGES" / "book" / "teacher").glob("*.po")):
+        with po.open("rb") as stream:
+            titles.append(next(m.string for m in read_po(stream) if m.id and m.string))
+    assert len(titles) == len(teacher_toc_files()), titles
+    found = [f"{page.relative_to(korean_book)}: {t}" for page in korean_book.rglob("*.html")
+             for t in titles + ["gln-vwdk-nscf-fcy6-aeyu", "rsn-ugbe-38jf-pvyd-thur"]
+             if t in page.read_text(encoding="utf-8")]
+    assert not found, found
 
 
 def test_switch_in_the_browser_both_ways(browser, book_server, korean_book, artifacts_dir):
@@ -339,11 +379,14 @@ def test_korean_paragraph(block, korean):
             and translation.is_korean(block)) is korean
 
 
-def test_complete_pages_read_in_korean(built_book, korean_book, catalogs, data):
-    """The issue's bar (>= 90 % Korean prose by paragraph) for the complete pages; the same
-    measure on the English edition stays low, so it tells the two apart."""
+def test_complete_pages_read_in_korean(built_book, korean_book, korean_teacher_book, catalogs,
+                                      data):
+    """The issue's bar (>= 90 % Korean prose by paragraph) for the complete pages, the teacher's
+    included; the same measure on the English edition stays low, so it tells the two apart."""
     pages = [p for p in translation.complete_catalogs(catalogs, data) if p.startswith("book/")]
-    shares = {p: translation.korean_share(korean_book, p) for p in pages}
+    assert set(teacher_toc_files()) <= set(pages), "the teacher's pages are not measured"
+    shares = {p: translation.korean_share(korean_teacher_book if p in teacher_toc_files()
+                                          else korean_book, p) for p in pages}
     print("\n" + "\n".join(f"{p}: {s.korean}/{s.blocks} = {s.share:.1%} Korean"
                            for p, s in shares.items()))
     low = {p: (f"{s.share:.1%}", s.english_blocks[:3]) for p, s in shares.items()
@@ -368,12 +411,17 @@ def test_korean_colab_notebooks_are_current(korean_book):
     assert not stale, f"colab/ko/ is stale ({stale}): run `make colab` and commit colab/"
 
 
-@pytest.mark.parametrize("doc", [d.removeprefix("book/") for d in NOTEBOOKS])
-def test_korean_colab_notebook_is_the_english_one_translated(doc):
-    """The same code cells, ids and outputs as colab/<doc>.ipynb (so it runs standalone as the
-    English one does), a Korean opening note and Korean form-view titles."""
-    english, korean = (_notebook(REPO / "colab" / f"{doc}.ipynb"),
-                       _notebook(REPO / "colab" / "ko" / f"{doc}.ipynb"))
+COLAB = [("colab", d.removeprefix("book/")) for d in NOTEBOOKS] + [
+    ("colab-teacher", d.removeprefix("book/teacher/")) for d in TEACHER_NOTEBOOKS]
+
+
+@pytest.mark.parametrize("folder, doc", COLAB, ids=[f"{f}/{d}" for f, d in COLAB])
+def test_korean_colab_notebook_is_the_english_one_translated(folder, doc):
+    """The same code cells, ids and outputs as colab[-teacher]/<doc>.ipynb (so it runs
+    standalone as the English one does), a Korean opening note and Korean form-view titles.
+    (colab-teacher/ko/ is kept current by tests/test_colab.py, with the rest of colab-teacher/.)"""
+    english, korean = (_notebook(REPO / folder / f"{doc}.ipynb"),
+                       _notebook(REPO / folder / "ko" / f"{doc}.ipynb"))
 
     def code(nb):
         return [(c["id"], "".join(c["source"]).split("\n", 1)[-1] if "".join(
@@ -381,7 +429,8 @@ def test_korean_colab_notebook_is_the_english_one_translated(doc):
             for c in nb["cells"] if c["cell_type"] == "code"]
     assert code(korean) == code(english)
     first = "".join(korean["cells"][0]["source"])
-    assert "Colab 버전" in first and "ko/book/" in first, first[:300]
+    # a student page's note links to its Korean page; a teacher's page is not published
+    assert "Colab 버전" in first and ("ko/book/" in first or folder == "colab-teacher"), first[:300]
     titles = [c["source"][0] for c in korean["cells"] if c["cell_type"] == "code"
               and "".join(c["source"]).startswith("#@title")]
     assert titles and all(translation.korean_words(t) for t in titles), titles
