@@ -238,8 +238,9 @@ def test_teacher_colab_notebooks_are_current_and_apart(built_teacher_book):
 
 
 @pytest.mark.parametrize("doc", TEACHER_DOCS)
-def test_teacher_colab_notebooks_are_the_books_code_without_raw_myst(doc):
-    nb = _read(REPO / "colab-teacher" / f"{doc}.ipynb")
+@pytest.mark.parametrize("language", ["", "ko/"], ids=["en", "ko"])
+def test_teacher_colab_notebooks_are_the_books_code_without_raw_myst(doc, language):
+    nb = _read(REPO / "colab-teacher" / f"{language}{doc}.ipynb")
     found = [f"{what}: {m.group(0)!r}" for _, text in _markdown(nb)
              for what, pattern in RAW_MYST.items() for m in pattern.finditer(text)]
     assert not found, found
@@ -292,16 +293,18 @@ def test_book_notebooks_open_with_at_most_one_line_of_setup():
             [], ["device = pick_device()"]), doc
 
 
-@pytest.mark.parametrize("notebook", ["assignments/resnet_review.ipynb",
-                                      "ko/assignments/resnet_review.ipynb"])
+@pytest.mark.parametrize("notebook", ["colab/assignments/resnet_review.ipynb",
+                                      "colab/ko/assignments/resnet_review.ipynb",
+                                      "colab-teacher/ko/resnet_answer_key.ipynb"])
 def test_a_colab_notebook_runs_standalone(tmp_path, notebook):
     """The smallest Colab notebook, install cell included, in an empty folder with the installed
     package (no PYTHONPATH), as on Colab: it needs nothing from the repository's layout. The
-    Korean edition's twin too (its code is the English one's, its text translated)."""
+    Korean edition's twin too (its code is the English one's, its text translated), and the
+    smallest of the teacher's Korean notebooks."""
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(REPO / "colab" / notebook, as_version=4)
+    nb = nbformat.read(REPO / notebook, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("import os; print(os.getcwd())", id="probe"))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     NotebookClient(nb, timeout=300, kernel_name="python3").execute(env=env, cwd=str(tmp_path))
