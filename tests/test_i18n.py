@@ -208,7 +208,8 @@ def test_the_korean_student_edition_holds_no_teachers_page(korean_book):
 
 def test_switch_in_the_browser_both_ways(browser, book_server, korean_book, artifacts_dir):
     """The header's switch takes a reader to the same page in the other edition and back; on a
-    390 px phone it stays in the header. Screenshots for the record: ko-<page>[-phone].png."""
+    390 px phone it stays in the header, Korean lines break at spaces, and no page is wider than
+    the screen. Screenshots for the record: ko-<page>[-phone].png."""
     browser.get(f"{book_server}/book/resnet.html")
     browser.find_element(By.CSS_SELECTOR, "a.edition-switch-link[hreflang=ko]").click()
     WebDriverWait(browser, WAIT_S).until(EC.url_to_be(f"{book_server}/ko/book/resnet.html"))
@@ -224,6 +225,12 @@ def test_switch_in_the_browser_both_ways(browser, book_server, korean_book, arti
                 switch = browser.find_element(By.CSS_SELECTOR, "a.edition-switch-link")
                 assert switch.is_displayed() and switch.text.strip() == "English"
                 assert switch.rect["y"] < 80, f"the switch is not in the header: {switch.rect}"
+                # Korean lines break between words (keep-all), and nothing widens the page
+                assert browser.execute_script(
+                    "return getComputedStyle(document.querySelector('article p')).wordBreak"
+                ) == "keep-all"
+                assert browser.execute_script("return document.documentElement.scrollWidth"
+                                              " <= window.innerWidth"), f"{page} scrolls sideways"
                 time.sleep(0.3)
                 assert browser.save_screenshot(str(artifacts_dir / f"ko-{page}{suffix}.png"))
     finally:
