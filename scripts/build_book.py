@@ -111,10 +111,10 @@ def build_edition(language: str, build: Path, log: io.StringIO, config: Path = C
     # into the published folders
     html = build / "html" / language
     moves = [(html, work / "html")] + [(build / f, work / f) for f in colab.values()]
-    for target, source in moves:
+    for target, source in moves:   # the student edition writes no teacher's notebook
         shutil.rmtree(target, ignore_errors=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
         if source.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(source, target)
     return html
 
