@@ -36,6 +36,7 @@ from sphinx.util.i18n import CatalogInfo
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "_config.yml"
 TOC = REPO / "_toc.yml"
+TEACHER_PART = REPO / "book" / "teacher" / "toc.yml"   # the part the teacher's edition adds
 LOCALE = "locale"   # the pages' catalogs, relative to the repository (_config.yml's locale_dirs)
 # the catalogs of the extensions' own texts (``_ = get_translation(name)``): name -> source
 EXTENSION_CATALOGS = {"colab_notebooks": REPO / "book" / "_ext" / "colab_notebooks.py"}
@@ -77,6 +78,43 @@ def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict,
                               warningiserror=True, keep_going=True, freshenv=True)
     if result:   # a status code or the exception Sphinx raised
         raise BuildError(f"the {builder} build of {outdir} failed ({result!r})")
+
+
+# --- the teacher's edition: the students' table of contents with one part added -----------
+
+def teacher_toc(student: dict, part: dict) -> dict:
+    """``student`` (the parsed _toc.yml) with ``part`` inserted after the assignments' part."""
+    parts = list(student["parts"])
+    at = next((i for i, p in enumerate(parts)
+               if p.get("caption", "").startswith("Assignments")), None)
+    if at is None:
+        raise BuildError("_toc.yml has no part whose caption starts with 'Assignments': the "
+                         "teacher's part (book/teacher/toc.yml) goes right after it")
+    return {**student, "parts": parts[:at + 1] + [part] + parts[at + 1:]}
+
+
+def write_toc(path: Path) -> Path:
+    """The teacher's edition's table of contents: _toc.yml with book/teacher/toc.yml's part."""
+    student = yaml.safe_load(TOC.read_text(encoding="utf-8"))
+    part = yaml.safe_load(TEACHER_PART.read_text(encoding="utf-8"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    toc = yaml.safe_dump(teacher_toc(student, part), sort_keys=False, allow_unicode=True)
+    path.write_text("# made by scripts/build_book.py from _toc.yml and book/teacher/toc.yml\n"
+                    + toc, encoding="utf-8")
+    return path
+
+
+def write_config(path: Path) -> Path:
+    """_config.yml for a build from another folder (the teacher's edition, the gettext run): the
+    local extensions' folders made absolute (they are read relative to the config file)."""
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    sphinx = config.setdefault("sphinx", {})
+    sphinx["local_extensions"] = {name: str((REPO / folder).resolve()) for name, folder
+                                  in (sphinx.get("local_extensions") or {}).items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# made by scripts/build_book.py from _config.yml\n"
+                    + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def build_edition(language: str, build: Path, log: io.StringIO, config: Path = CONFIG,
@@ -124,8 +162,6 @@ def extract(build: Path, log: io.StringIO) -> Path:
     <build>/gettext/<doc>.pot (one catalog a page). One run over the teacher's edition, whose
     table of contents is the students' with the teacher's part added (its caption is a message
     of the root page's catalog, as the other parts' captions are)."""
-    from build_teacher import write_config, write_toc   # it imports this module
-
     out = build / "gettext"
     shutil.rmtree(out, ignore_errors=True)
     _sphinx("gettext", out, out / ".doctrees", {}, log,

@@ -5,7 +5,7 @@ guide, the answer keys, the example review) added right after the assignments.
     .venv/bin/python scripts/build_teacher.py --edition ko   # one edition
     .venv/bin/python scripts/build_teacher.py --output /tmp/t  # into /tmp/t/_build/teacher/
 
-Its table of contents is made from _toc.yml each time (``teacher_toc``), so that the two editions
+Its table of contents is made from _toc.yml each time (build_book's ``write_toc``), so that the two editions
 never list different chapters; the chapters keep the student edition's numbers (the added part
 is unnumbered). The build is strict (warnings are errors, nitpicky references), as `make book`'s,
 and makes the same editions from the same catalogs (scripts/build_book.py ``build_edition``;
@@ -22,47 +22,11 @@ import shutil
 import sys
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_book import BuildError, build_edition, editions, logged  # noqa: E402
+from build_book import (BuildError, build_edition, editions, logged,  # noqa: E402
+                        write_config, write_toc)
 
 REPO = Path(__file__).resolve().parents[1]
-CONFIG = REPO / "_config.yml"
-PART = REPO / "book" / "teacher" / "toc.yml"
-
-
-def teacher_toc(student: dict, part: dict) -> dict:
-    """``student`` (the parsed _toc.yml) with ``part`` inserted after the assignments' part."""
-    parts = list(student["parts"])
-    at = next((i for i, p in enumerate(parts)
-               if p.get("caption", "").startswith("Assignments")), None)
-    if at is None:
-        raise SystemExit("_toc.yml has no part whose caption starts with 'Assignments'")
-    return {**student, "parts": parts[:at + 1] + [part] + parts[at + 1:]}
-
-
-def write_toc(path: Path) -> Path:
-    student = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
-    part = yaml.safe_load(PART.read_text(encoding="utf-8"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    toc = yaml.safe_dump(teacher_toc(student, part), sort_keys=False, allow_unicode=True)
-    path.write_text("# made by scripts/build_teacher.py from _toc.yml and book/teacher/toc.yml\n"
-                    + toc, encoding="utf-8")
-    return path
-
-
-def write_config(path: Path) -> Path:
-    """_config.yml for a build elsewhere: the local extensions' folders made absolute (they are
-    read relative to the config file)."""
-    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    sphinx = config.setdefault("sphinx", {})
-    sphinx["local_extensions"] = {name: str((REPO / folder).resolve()) for name, folder
-                                  in (sphinx.get("local_extensions") or {}).items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# made by scripts/build_teacher.py from _config.yml\n"
-                    + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 def build(out: Path, log: io.StringIO, languages: list[str] | None = None) -> Path:

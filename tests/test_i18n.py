@@ -391,9 +391,10 @@ def test_complete_pages_read_in_korean(built_book, korean_book, korean_teacher_b
     """The issue's bar (>= 90 % Korean prose by paragraph) for the complete pages, the teacher's
     included; the same measure on the English edition stays low, so it tells the two apart."""
     pages = [p for p in translation.complete_catalogs(catalogs, data) if p.startswith("book/")]
-    assert set(teacher_toc_files()) <= set(pages), "the teacher's pages are not measured"
-    shares = {p: translation.korean_share(korean_teacher_book if p in teacher_toc_files()
-                                          else korean_book, p) for p in pages}
+    teacher = set(teacher_toc_files())
+    assert teacher <= set(pages), "the teacher's pages are not measured"
+    shares = {p: translation.korean_share(korean_teacher_book if p in teacher else korean_book, p)
+              for p in pages}
     print("\n" + "\n".join(f"{p}: {s.korean}/{s.blocks} = {s.share:.1%} Korean"
                            for p, s in shares.items()))
     low = {p: (f"{s.share:.1%}", s.english_blocks[:3]) for p, s in shares.items()
